@@ -1,0 +1,20 @@
+from django.urls import path
+
+from analyticaflow.web import views
+
+app_name = "web"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("projects/", views.projects, name="projects"),
+    path("projects/<int:project_id>/", views.project_home, name="project"),
+    path("projects/<int:project_id>/settings/", views.project_settings, name="project-settings"),
+    path("projects/<int:project_id>/settings/write-key/rotate", views.rotate_write_key, name="rotate-write-key"),
+    path("projects/<int:project_id>/settings/members", views.member_add, name="member-add"),
+    path("projects/<int:project_id>/settings/members/<int:user_id>", views.member_change, name="member-change"),
+    path("projects/<int:project_id>/settings/api-keys", views.api_key_issue, name="api-key-issue"),
+    path("projects/<int:project_id>/settings/api-keys/<int:key_id>/revoke", views.api_key_revoke,
+         name="api-key-revoke"),
+]
