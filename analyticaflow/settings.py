@@ -202,4 +202,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("ANALYTICAFLOW_LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Event log: sqlite:///path (embedded default, the permanent store) or redis://host:port/db (scale transport).
+ANALYTICAFLOW_EVENT_LOG_URL = env_str("ANALYTICAFLOW_EVENT_LOG_URL") or f"sqlite://{DATA_DIR / 'events.sqlite3'}"
 ANALYTICAFLOW_BACKGROUND_SERVICES: list[str] = []

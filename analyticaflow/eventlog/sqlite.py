@@ -1,0 +1,354 @@
+"""The embedded event log: an append-only SQLite file that is also the permanent event store.
+
+Layout
+    One table ``events`` in its own file (``<DATA_DIR>/events.sqlite3``, apart from the metadata DB).
+    ``seq`` is the INTEGER PRIMARY KEY; a single writer assigns it, so every committed transaction holds
+    seqs above all earlier ones and a reader that remembers the last seq it saw never misses an event.
+    ``UNIQUE (project_id, message_id)`` makes producer retries land once. Triggers refuse UPDATE and DELETE:
+    events are kept forever, byte for byte. Instants are integer microseconds since the epoch (UTC).
+
+Group commit
+    ``append()`` hands its rows to one writer thread and blocks. The writer takes every call waiting at
+    that moment, inserts them in one transaction (each call's ``executemany`` in turn, so duplicates
+    inside a call, across calls and across concurrent calls of one group are all caught by the unique
+    constraint), commits once, then releases every caller. If any call fails inside a group, the group is
+    rolled back and each of its calls is retried in its own transaction, so one bad call never takes
+    others with it and each call stays all-or-nothing.
+
+Durability (``synchronous``)
+    The file runs in WAL mode. A return from ``append()`` means the transaction is committed:
+
+    * ``synchronous=full`` (the default): the WAL is fsynced at every commit — one fsync per group, not per
+      event. An acknowledged append survives ``kill -9`` of the process *and* a power loss or kernel crash,
+      as far as the disk honours flushes.
+    * ``synchronous=normal`` (``sqlite:///path?synchronous=normal``): no fsync at commit, only at
+      checkpoints. Acknowledged appends still survive ``kill -9`` (the committed WAL frames sit in the
+      operating system's page cache and reach the file), but a power loss or kernel crash may lose the
+      transactions committed since the last checkpoint. The file is never corrupted either way.
+
+Readers
+    ``read()``, ``last_seq()`` and ``query_events()`` use per-thread read-only connections; in WAL mode they
+    never block the writer and the writer never blocks them.
+
+Several processes may open the same file (e.g. ``analyticaflow import`` next to the server): SQLite's
+write lock serializes their transactions, and ``wait_for_new`` falls back to polling to see their writes.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from analyticaflow.eventlog.contracts import AppendResult, EventLogUnavailable, EventRecord, StoredEvent
+from analyticaflow.eventlog.records import check_records, from_micros, to_micros
+
+SCHEMA = (
+    """
+    CREATE TABLE IF NOT EXISTS events (
+        seq INTEGER PRIMARY KEY,
+        project_id INTEGER NOT NULL,
+        message_id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        name TEXT,
+        anonymous_id TEXT,
+        user_id TEXT,
+        timestamp_us INTEGER NOT NULL,
+        received_at_us INTEGER NOT NULL,
+        payload BLOB NOT NULL,
+        UNIQUE (project_id, message_id)
+    )
+    """,
+    # The support log lists one project's events newest first, optionally narrowed by type, name or person.
+    "CREATE INDEX IF NOT EXISTS events_project_time ON events (project_id, timestamp_us)",
+    "CREATE INDEX IF NOT EXISTS events_project_type_time ON events (project_id, type, timestamp_us)",
+    "CREATE INDEX IF NOT EXISTS events_project_name_time ON events (project_id, name, timestamp_us)",
+    "CREATE INDEX IF NOT EXISTS events_project_anonymous_time ON events (project_id, anonymous_id, timestamp_us)",
+    "CREATE INDEX IF NOT EXISTS events_project_user_time ON events (project_id, user_id, timestamp_us)",
+    """
+    CREATE TRIGGER IF NOT EXISTS events_are_immutable BEFORE UPDATE ON events
+    BEGIN SELECT RAISE(ABORT, 'events are immutable'); END
+    """,
+    """
+    CREATE TRIGGER IF NOT EXISTS events_are_kept BEFORE DELETE ON events
+    BEGIN SELECT RAISE(ABORT, 'events are kept forever'); END
+    """,
+)
+
+INSERT = (
+    "INSERT INTO events (project_id, message_id, type, name, anonymous_id, user_id, timestamp_us,"
+    " received_at_us, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (project_id, message_id) DO NOTHING"
+)
+COLUMNS = "seq, project_id, message_id, type, name, anonymous_id, user_id, timestamp_us, received_at_us, payload"
+SYNCHRONOUS_MODES = ("full", "normal")
+BUSY_TIMEOUT_SECONDS = 30.0
+# A caller whose rows the writer has not picked up within this time gets EventLogUnavailable (nothing stored).
+QUEUE_TIMEOUT_SECONDS = 30.0
+# Polling interval of wait_for_new(), for writes made by another process.
+POLL_SECONDS = 0.25
+
+
+@dataclass(eq=False, slots=True)
+class _PendingAppend:
+    rows: list[tuple]
+    done: threading.Event = field(default_factory=threading.Event)
+    result: AppendResult | None = None
+    error: BaseException | None = None
+
+
+def row_of(record: EventRecord) -> tuple:
+    return (
+        record.project_id,
+        record.message_id,
+        record.type,
+        record.name,
+        record.anonymous_id,
+        record.user_id,
+        to_micros(record.timestamp),
+        to_micros(record.received_at),
+        bytes(record.payload),
+    )
+
+
+def stored_event_of(row: Sequence) -> StoredEvent:
+    seq, project_id, message_id, type_, name, anonymous_id, user_id, timestamp_us, received_at_us, payload = row
+    record = EventRecord(
+        project_id=project_id,
+        message_id=message_id,
+        type=type_,
+        name=name,
+        anonymous_id=anonymous_id,
+        user_id=user_id,
+        timestamp=from_micros(timestamp_us),
+        received_at=from_micros(received_at_us),
+        payload=bytes(payload),
+    )
+    return StoredEvent(seq=seq, record=record)
+
+
+class SqliteEventLog:
+    """The :class:`~analyticaflow.eventlog.contracts.EventLog` on one SQLite file, with group commit."""
+
+    def __init__(self, path: str | os.PathLike, *, synchronous: str = "full") -> None:
+        if synchronous not in SYNCHRONOUS_MODES:
+            raise ValueError(f"synchronous must be one of {', '.join(SYNCHRONOUS_MODES)}, got {synchronous!r}")
+        self.path = Path(path)
+        self.synchronous = synchronous
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._create_schema()
+        self._lock = threading.Lock()
+        self._work = threading.Condition(self._lock)  # the writer waits here for pending appends
+        self._committed = threading.Condition(self._lock)  # wait_for_new() waits here for commits
+        self._pending: list[_PendingAppend] = []
+        self._writer: threading.Thread | None = None
+        self._writer_pid = 0
+        self._closed = False
+        self._known_last_seq = 0
+        self._local = threading.local()
+        self._readers: dict[threading.Thread, sqlite3.Connection] = {}
+        self.groups_committed = 0  # observable: how many transactions the writer committed
+        self._known_last_seq = self.last_seq()
+
+    # -- the EventLog contract ---------------------------------------------------------------------------
+
+    def append(self, records: Sequence[EventRecord]) -> AppendResult:
+        """Store the records durably (committed) before returning; duplicates are counted, not stored."""
+        check_records(records)
+        if not records:
+            return AppendResult(stored=0, duplicates=0)
+        pending = _PendingAppend(rows=[row_of(record) for record in records])
+        with self._lock:
+            if self._closed:
+                raise EventLogUnavailable("The event log is closed.")
+            self._ensure_writer()
+            self._pending.append(pending)
+            self._work.notify()
+        if not pending.done.wait(QUEUE_TIMEOUT_SECONDS):
+            with self._lock:
+                if pending in self._pending:
+                    self._pending.remove(pending)
+                    raise EventLogUnavailable("The event log writer is not keeping up; nothing was stored.")
+            pending.done.wait()  # the writer holds this call: its transaction ends within the busy timeout
+        if pending.error is not None:
+            raise pending.error
+        return pending.result
+
+    def read(self, *, after_seq: int, limit: int) -> list[StoredEvent]:
+        """Up to ``limit`` events with ``seq > after_seq``, in seq order, across all projects."""
+        if limit <= 0:
+            return []
+        rows = self._reader().execute(
+            f"SELECT {COLUMNS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?", (after_seq, limit)
+        )
+        return [stored_event_of(row) for row in rows]
+
+    def last_seq(self) -> int:
+        """The highest seq stored so far (0 when empty)."""
+        (value,) = self._reader().execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()
+        return value
+
+    def close(self) -> None:
+        """Finish the appends already queued, stop the writer and close every connection."""
+        with self._lock:
+            self._closed = True
+            self._work.notify_all()
+            self._committed.notify_all()
+            writer = self._writer
+        if writer is not None and writer.is_alive() and writer is not threading.current_thread():
+            writer.join()
+        with self._lock:
+            readers, self._readers = list(self._readers.values()), {}
+        for connection in readers:
+            connection.close()
+
+    # -- beyond the contract -----------------------------------------------------------------------------
+
+    def wait_for_new(self, *, after_seq: int, timeout: float) -> bool:
+        """Block until an event with ``seq > after_seq`` exists or ``timeout`` seconds pass; say which.
+
+        Appends made through this object wake the waiter at once; appends from another process are seen
+        by polling every quarter second.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                if self._known_last_seq > after_seq:
+                    return True
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self._closed:
+                    return False
+                self._committed.wait(min(remaining, POLL_SECONDS))
+                if self._known_last_seq > after_seq:
+                    return True
+            latest = self.last_seq()
+            if latest > after_seq:
+                with self._lock:
+                    self._known_last_seq = max(self._known_last_seq, latest)
+                return True
+
+    def reader_connection(self) -> sqlite3.Connection:
+        """This thread's read-only connection to the log (for the support query in selectors)."""
+        return self._reader()
+
+    # -- writer ------------------------------------------------------------------------------------------
+
+    def _ensure_writer(self) -> None:
+        # Called with the lock held. A forked child (e.g. a server worker) starts its own writer.
+        if self._writer is not None and self._writer.is_alive() and self._writer_pid == os.getpid():
+            return
+        self._writer_pid = os.getpid()
+        self._writer = threading.Thread(target=self._write_forever, name="eventlog-sqlite-writer", daemon=True)
+        self._writer.start()
+
+    def _write_forever(self) -> None:
+        connection = self._connect(writer=True)
+        try:
+            while True:
+                with self._lock:
+                    while not self._pending and not self._closed:
+                        self._work.wait()
+                    if not self._pending:
+                        return
+                    group, self._pending = self._pending, []
+                self._write_group(connection, group)
+        finally:
+            connection.close()
+
+    def _write_group(self, connection: sqlite3.Connection, group: list[_PendingAppend]) -> None:
+        last_seq = 0
+        try:
+            last_seq = self._commit(connection, group)
+        except _InsertFailed:
+            # One call's rows broke the group: give every call its own transaction so the others still land.
+            for pending in group:
+                try:
+                    last_seq = max(last_seq, self._commit(connection, [pending]))
+                except (_InsertFailed, sqlite3.Error) as exc:
+                    pending.result, pending.error = None, _unavailable(exc)
+        except sqlite3.Error as exc:  # the transaction itself failed (locked, disk full, I/O): nothing stored
+            for pending in group:
+                pending.result, pending.error = None, _unavailable(exc)
+        except BaseException as exc:  # never leave a caller waiting forever
+            self._rollback(connection)
+            for pending in group:
+                pending.result, pending.error = None, exc
+        with self._lock:
+            if last_seq > self._known_last_seq:
+                self._known_last_seq = last_seq
+            self._committed.notify_all()
+        for pending in group:
+            pending.done.set()
+
+    def _commit(self, connection: sqlite3.Connection, group: list[_PendingAppend]) -> int:
+        """Insert the group's calls in one transaction; return the highest seq after commit."""
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            for pending in group:
+                try:
+                    stored = connection.executemany(INSERT, pending.rows).rowcount
+                except sqlite3.Error as exc:
+                    raise _InsertFailed(exc) from exc
+                pending.result = AppendResult(stored=stored, duplicates=len(pending.rows) - stored)
+            (last_seq,) = connection.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()
+            connection.execute("COMMIT")
+        except BaseException:
+            self._rollback(connection)
+            raise
+        self.groups_committed += 1
+        return last_seq
+
+    @staticmethod
+    def _rollback(connection: sqlite3.Connection) -> None:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+
+    # -- connections -------------------------------------------------------------------------------------
+
+    def _connect(self, *, writer: bool) -> sqlite3.Connection:
+        connection = sqlite3.connect(
+            self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
+        )
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute(f"PRAGMA synchronous={self.synchronous.upper()}")
+        if writer:
+            connection.execute("PRAGMA cache_size=-65536")  # 64 MB keeps the unique and query indexes hot
+        else:
+            connection.execute("PRAGMA query_only=1")
+        return connection
+
+    def _reader(self) -> sqlite3.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None or getattr(self._local, "pid", None) != os.getpid():
+            connection = self._connect(writer=False)
+            self._local.connection = connection
+            self._local.pid = os.getpid()
+            with self._lock:
+                finished = [thread for thread in self._readers if not thread.is_alive()]
+                stale = [self._readers.pop(thread) for thread in finished]
+                self._readers[threading.current_thread()] = connection
+            for old in stale:  # connections of threads that have ended
+                old.close()
+        return connection
+
+    def _create_schema(self) -> None:
+        connection = self._connect(writer=True)
+        try:
+            for statement in SCHEMA:
+                connection.execute(statement)
+        finally:
+            connection.close()
+
+
+class _InsertFailed(Exception):
+    """A call's rows could not be inserted (the group is rolled back and retried call by call)."""
+
+
+def _unavailable(exc: BaseException) -> EventLogUnavailable:
+    cause = exc.__cause__ if isinstance(exc, _InsertFailed) and exc.__cause__ else exc
+    error = EventLogUnavailable(f"The event log could not store this append: {cause}")
+    error.__cause__ = cause
+    return error
