@@ -84,6 +84,10 @@ INSERT = (
     " received_at_us, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (project_id, message_id) DO NOTHING"
 )
 COLUMNS = "seq, project_id, message_id, type, name, anonymous_id, user_id, timestamp_us, received_at_us, payload"
+READ_AFTER = (
+    "SELECT seq, project_id, message_id, type, name, anonymous_id, user_id, timestamp_us, received_at_us, payload"
+    " FROM events WHERE seq > ? ORDER BY seq LIMIT ?"
+)
 SYNCHRONOUS_MODES = ("full", "normal")
 BUSY_TIMEOUT_SECONDS = 30.0
 # A caller whose rows the writer has not picked up within this time gets EventLogUnavailable (nothing stored).
@@ -181,9 +185,7 @@ class SqliteEventLog:
         """Up to ``limit`` events with ``seq > after_seq``, in seq order, across all projects."""
         if limit <= 0:
             return []
-        rows = self._reader().execute(
-            f"SELECT {COLUMNS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?", (after_seq, limit)
-        )
+        rows = self._reader().execute(READ_AFTER, (after_seq, limit))
         return [stored_event_of(row) for row in rows]
 
     def last_seq(self) -> int:
