@@ -2,7 +2,7 @@
 
 ``ANALYTICAFLOW_EVENT_LOG_URL`` selects the backend:
 
-* ``sqlite:///<path>`` (default ``sqlite://<DATA_DIR>/events.sqlite3``) — the embedded log and permanent
+* ``sqlite:///<path>`` (default ``sqlite:///<DATA_DIR>/events.sqlite3``) — the embedded log and permanent
   store. Option: ``?synchronous=full`` (default) or ``normal`` (see :mod:`analyticaflow.eventlog.sqlite`).
 * ``redis://[:password@]host:port/db`` (or ``rediss://``) — Redis Streams, the scale-mode transport. Options:
   ``?stream=...&dedupe_ttl_days=...&socket_timeout=...`` (see :mod:`analyticaflow.eventlog.redis_streams`).
@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 from django.conf import settings
 
 from analyticaflow.eventlog.contracts import EventLog
+from analyticaflow.eventlog.redis_streams import RedisStreamsEventLog
 from analyticaflow.eventlog.sqlite import SqliteEventLog
 
 BackendFactory = Callable[[str], EventLog]
@@ -57,6 +58,14 @@ def open_sqlite(url: str) -> SqliteEventLog:
     options = url_options(url, allowed=("synchronous",))
     try:
         return SqliteEventLog(path, synchronous=options.get("synchronous", "full").lower())
+    except ValueError as exc:
+        raise EventLogConfigError(str(exc)) from exc
+
+
+@register_backend("redis", "rediss")
+def open_redis(url: str) -> RedisStreamsEventLog:
+    try:
+        return RedisStreamsEventLog.from_url(url)
     except ValueError as exc:
         raise EventLogConfigError(str(exc)) from exc
 
