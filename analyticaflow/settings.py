@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "analyticaflow.accounts",
     "analyticaflow.web",
     "analyticaflow.demo",
+    "analyticaflow.ingest",
 ]
 
 MIDDLEWARE = [
@@ -205,4 +206,6 @@ LOGGING = {
 
 # Event log: sqlite:///path (embedded default, the permanent store) or redis://host:port/db (scale transport).
 ANALYTICAFLOW_EVENT_LOG_URL = env_str("ANALYTICAFLOW_EVENT_LOG_URL") or f"sqlite://{DATA_DIR / 'events.sqlite3'}"
+# Capture remembers write key → project this many seconds: a rotated key takes effect within that time.
+ANALYTICAFLOW_WRITE_KEY_CACHE_SECONDS = env_int("ANALYTICAFLOW_WRITE_KEY_CACHE_SECONDS", 5)
 ANALYTICAFLOW_BACKGROUND_SERVICES: list[str] = []

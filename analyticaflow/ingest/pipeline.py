@@ -1,0 +1,136 @@
+"""Parsed messages → validated → stamped → event-log records. Pure: no I/O, no clock of its own.
+
+The same steps serve the capture endpoints (skew-corrected from ``sentAt``) and the JSONL import (history:
+its ``sentAt`` belongs to another delivery, so timestamps are kept as written).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from analyticaflow.eventlog.contracts import EventRecord
+from analyticaflow.ingest.schema import schema_for, validate_message
+from analyticaflow.ingest.stamping import SKEW_OUT_OF_RANGE, format_time, stamp_message
+
+MAX_MESSAGE_BYTES = 32 * 1024  # per message, as Segment (the SDKs drop bigger ones before sending)
+MAX_BATCH_BYTES = 500 * 1024  # per request body, decompressed
+
+NOT_OBJECT = "must be a JSON object"
+TOO_LARGE = f"must be at most {MAX_MESSAGE_BYTES} bytes as JSON"
+TOO_DEEP = "is nested too deeply to store"
+ID_FIELDS = ("userId", "anonymousId", "previousId", "groupId")
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """What every message of one request (or one import) shares."""
+
+    project_id: int
+    received_at: datetime
+    endpoint_type: str | None = None  # None: each message names its own ``type`` (batch, import)
+    sent_at: str | None = None  # the batch's ``sentAt``
+    context: dict[str, Any] | None = None  # the batch's ``context``, merged under each message's own
+    integrations: dict[str, Any] | None = None  # likewise
+    correct_skew: bool = True
+    check_size: bool = True  # False when the whole body is within the per-message limit
+    received_at_text: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "received_at_text", format_time(self.received_at))
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    index: int  # position in the batch (0-based) or line number in a file (1-based)
+    message_id: str | None
+    errors: dict[str, list[str]]
+
+
+@dataclass(slots=True)
+class Prepared:
+    records: list[EventRecord] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+    repeated: int = 0  # a messageId seen earlier in the same request: a duplicate, stored once
+
+
+def _message_id_of(message: Any) -> str | None:
+    value = message.get("messageId") if type(message) is dict else None
+    return value if type(value) is str and value else None
+
+
+def _string_ids(message: dict[str, Any]) -> None:
+    # Numeric ids are kept as strings, so a person's id has one form in the store.
+    for name in ID_FIELDS:
+        if type(message.get(name)) is int:
+            message[name] = str(message[name])
+
+
+def _merge_envelope(message: dict[str, Any], envelope: Envelope) -> None:
+    for name, shared in (("context", envelope.context), ("integrations", envelope.integrations)):
+        if shared:
+            own = message.get(name)
+            message[name] = {**shared, **own} if own else dict(shared)
+
+
+def prepare_message(message: Any, envelope: Envelope) -> EventRecord | dict[str, list[str]]:
+    """One message → its log record, or its field errors. Stamps the message in place."""
+    if type(message) is not dict:
+        return {"message": [NOT_OBJECT]}
+    schema, errors = schema_for(message, envelope.endpoint_type)
+    if schema is None:
+        return errors
+    errors = validate_message(message, schema)
+    if errors:
+        return errors
+    message.pop("writeKey", None)  # a credential, not part of the event
+    if envelope.check_size:
+        try:
+            if len(orjson.dumps(message)) > MAX_MESSAGE_BYTES:
+                return {"message": [TOO_LARGE]}
+        except orjson.JSONEncodeError:
+            return {"message": [TOO_DEEP]}
+    message["type"] = schema.type
+    _string_ids(message)
+    _merge_envelope(message, envelope)
+    happened = stamp_message(message, received_at=envelope.received_at, received_at_text=envelope.received_at_text,
+                             sent_at_text=envelope.sent_at, correct_skew=envelope.correct_skew)
+    if happened is None:
+        return {"sentAt": [SKEW_OUT_OF_RANGE]}
+    try:
+        payload = orjson.dumps(message)
+    except orjson.JSONEncodeError:
+        return {"message": [TOO_DEEP]}
+    get = message.get
+    return EventRecord(
+        project_id=envelope.project_id,
+        message_id=message["messageId"],
+        type=schema.type,
+        name=(get(schema.name_field) or None) if schema.name_field else None,
+        anonymous_id=get("anonymousId") or None,
+        user_id=get("userId") or None,
+        timestamp=happened,
+        received_at=envelope.received_at,
+        payload=payload,
+    )
+
+
+def prepare_messages(items: Iterable[tuple[int, Any]], envelope: Envelope) -> Prepared:
+    """Numbered messages → records to append plus the rejected ones (with their number and reasons)."""
+    prepared = Prepared()
+    seen: set[str] = set()
+    for index, message in items:
+        message_id = _message_id_of(message)
+        outcome = prepare_message(message, envelope)
+        if type(outcome) is dict:
+            prepared.rejected.append(Rejection(index=index, message_id=message_id, errors=outcome))
+        elif outcome.message_id in seen:
+            prepared.repeated += 1
+        else:
+            seen.add(outcome.message_id)
+            prepared.records.append(outcome)
+    return prepared
