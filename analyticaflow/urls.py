@@ -19,6 +19,8 @@ urlpatterns = [
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("analyticaflow.accounts.urls")),
+    path("api/v1/", include("analyticaflow.eventlog.urls")),
+    path("api/v1/", include("analyticaflow.ingest.urls")),
     path("", include("analyticaflow.web.urls")),
 ]
 

@@ -84,7 +84,6 @@ INSERT = (
     "INSERT INTO events (project_id, message_id, type, name, anonymous_id, user_id, timestamp_us,"
     " received_at_us, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (project_id, message_id) DO NOTHING"
 )
-COLUMNS = "seq, project_id, message_id, type, name, anonymous_id, user_id, timestamp_us, received_at_us, payload"
 READ_AFTER = (
     "SELECT seq, project_id, message_id, type, name, anonymous_id, user_id, timestamp_us, received_at_us, payload"
     " FROM events WHERE seq > ? ORDER BY seq LIMIT ?"
