@@ -46,6 +46,8 @@ def run(*, host: str, port: int, workers: int, threads: int, access_log: bool) -
         "errorlog": "-",
         "loglevel": "info",
         "proc_name": "analyticaflow",
+        # One shared control socket path per user would collide between several servers on one machine.
+        "control_socket_disable": True,
     }
     if access_log:
         options["accesslog"] = "-"
