@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "analyticaflow.web",
     "analyticaflow.demo",
     "analyticaflow.ingest",
+    # The shop-side outbox app (self-contained; installed here so its migrations and tests run with the suite).
+    "analyticaflow.outbox",
 ]
 
 MIDDLEWARE = [
