@@ -49,6 +49,10 @@ DEFAULT_PREFIX = "{analyticaflow}:eventlog"
 DEFAULT_DEDUPE_TTL_HOURS = 24
 DEFAULT_SOCKET_TIMEOUT = 5.0
 DEFAULT_CONNECT_TIMEOUT = 1.0
+# Blocking reads wait at most this long per command; their client's socket timeout leaves room for the
+# server's coarse (about 100 ms) blocking-timeout resolution on top.
+BLOCK_SLICE_SECONDS = 1.0
+BLOCKING_SOCKET_MARGIN_SECONDS = 1.0
 OPTIONS = ("prefix", "dedupe_ttl_hours", "socket_timeout", "socket_connect_timeout")
 FIELDS_PER_RECORD = 9
 ABSENT = "-"  # an optional field that is None; a present value is sent as "+<value>"
@@ -133,12 +137,15 @@ class RedisStreamsEventLog:
         self,
         client: redis.Redis,
         *,
+        blocking_client: redis.Redis | None = None,
         prefix: str = DEFAULT_PREFIX,
         dedupe_ttl_hours: float = DEFAULT_DEDUPE_TTL_HOURS,
     ) -> None:
+        """``blocking_client`` serves blocking reads; its socket timeout must exceed ``BLOCK_SLICE_SECONDS``."""
         if dedupe_ttl_hours <= 0:
             raise ValueError("dedupe_ttl_hours must be positive")
         self.client = client
+        self.blocking_client = blocking_client or client
         self.prefix = prefix
         self.stream_key = f"{prefix}:stream"
         self.seq_key = f"{prefix}:seq"
@@ -160,15 +167,24 @@ class RedisStreamsEventLog:
             ttl_hours = float(options.get("dedupe_ttl_hours", DEFAULT_DEDUPE_TTL_HOURS))
         except ValueError as exc:
             raise ValueError(f"Event log URL option is not a number: {exc}") from exc
-        client = redis.Redis.from_url(
-            urlunsplit(parts._replace(query=urlencode({}))),
-            socket_timeout=socket_timeout,
-            socket_connect_timeout=connect_timeout,
-            # No silent retries: a retried append would report its own events as duplicates.
-            retry=Retry(NoBackoff(), 0),
-            health_check_interval=30,
+        plain_url = urlunsplit(parts._replace(query=urlencode({})))
+
+        def connect(timeout: float) -> redis.Redis:
+            return redis.Redis.from_url(
+                plain_url,
+                socket_timeout=timeout,
+                socket_connect_timeout=connect_timeout,
+                # No silent retries: a retried append would report its own events as duplicates.
+                retry=Retry(NoBackoff(), 0),
+                health_check_interval=30,
+            )
+
+        return cls(
+            connect(socket_timeout),
+            blocking_client=connect(socket_timeout + BLOCK_SLICE_SECONDS + BLOCKING_SOCKET_MARGIN_SECONDS),
+            prefix=options.get("prefix", DEFAULT_PREFIX),
+            dedupe_ttl_hours=ttl_hours,
         )
-        return cls(client, prefix=options.get("prefix", DEFAULT_PREFIX), dedupe_ttl_hours=ttl_hours)
 
     # -- the EventLog contract ---------------------------------------------------------------------------
 
@@ -200,19 +216,17 @@ class RedisStreamsEventLog:
 
     def close(self) -> None:
         self.client.close()
+        self.blocking_client.close()
 
     # -- beyond the contract -----------------------------------------------------------------------------
 
     def wait_for_new(self, *, after_seq: int, timeout: float) -> bool:
         """Block (XREAD BLOCK, no polling) until an event with ``seq > after_seq`` exists or the timeout passes."""
         deadline = time.monotonic() + timeout
-        # Each blocking read must end before the socket timeout would cut it off.
-        socket_timeout = self.client.connection_pool.connection_kwargs.get("socket_timeout") or 60.0
         while True:
-            remaining = deadline - time.monotonic()
-            block_ms = max(1, round(min(remaining, socket_timeout / 2) * 1000))
+            block_ms = _block_ms(deadline)
             with _unavailable_on_redis_error():
-                found = self.client.xread({self.stream_key: f"{after_seq}-0"}, count=1, block=block_ms)
+                found = self.blocking_client.xread({self.stream_key: f"{after_seq}-0"}, count=1, block=block_ms)
             if found:
                 return True
             if deadline - time.monotonic() <= 0:
@@ -231,11 +245,19 @@ class RedisStreamsEventLog:
         self, group: str, consumer: str, *, count: int, block_seconds: float | None = None, pending: bool = False
     ) -> list[StoredEvent]:
         """Events for ``consumer``: new ones, or with ``pending=True`` those it received and never acked."""
-        block = None if block_seconds is None else max(1, round(block_seconds * 1000))
-        with _unavailable_on_redis_error():
-            answer = self.client.xreadgroup(
-                group, consumer, {self.stream_key: "0" if pending else ">"}, count=count, block=block
-            )
+        stream = {self.stream_key: "0" if pending else ">"}
+        if block_seconds is None:
+            with _unavailable_on_redis_error():
+                answer = self.client.xreadgroup(group, consumer, stream, count=count)
+        else:
+            deadline = time.monotonic() + block_seconds
+            while True:
+                with _unavailable_on_redis_error():
+                    answer = self.blocking_client.xreadgroup(
+                        group, consumer, stream, count=count, block=_block_ms(deadline)
+                    )
+                if answer or deadline - time.monotonic() <= 0:
+                    break
         return [stored_event_of(entry_id, fields) for _, entries in answer or [] for entry_id, fields in entries]
 
     def ack(self, group: str, seqs: Iterable[int]) -> int:
@@ -250,6 +272,11 @@ class RedisStreamsEventLog:
         """Drop stream entries with ``seq <= seq`` (after they are archived); returns how many went."""
         with _unavailable_on_redis_error():
             return int(self.client.xtrim(self.stream_key, minid=f"{seq + 1}-0", approximate=False))
+
+
+def _block_ms(deadline: float) -> int:
+    """Milliseconds to block in one command: what is left, at most one slice, at least 1 (0 means forever)."""
+    return max(1, round(min(deadline - time.monotonic(), BLOCK_SLICE_SECONDS) * 1000))
 
 
 @contextmanager

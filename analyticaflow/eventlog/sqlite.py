@@ -232,6 +232,12 @@ class SqliteEventLog:
                     self._known_last_seq = max(self._known_last_seq, latest)
                 return True
 
+    @property
+    def queued_calls(self) -> int:
+        """Append calls waiting for the writer to pick them up (a measure of write backlog)."""
+        with self._lock:
+            return len(self._pending)
+
     def reader_connection(self) -> sqlite3.Connection:
         """This thread's read-only connection to the log (for the support query in selectors)."""
         return self._reader()
