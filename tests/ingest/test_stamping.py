@@ -1,0 +1,138 @@
+"""Server stamps: receivedAt, messageId, clock-skew correction, accepted timestamp formats. Pure."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from analyticaflow.ingest.schema import parse_time
+from analyticaflow.ingest.stamping import format_time, stamp_message
+
+RECEIVED = datetime(2024, 5, 1, 12, 0, 8, 250000, tzinfo=UTC)
+RECEIVED_TEXT = "2024-05-01T12:00:08.250Z"
+
+
+def stamp(message: dict, *, sent_at: str | None = None, correct_skew: bool = True):
+    return stamp_message(message, received_at=RECEIVED, received_at_text=RECEIVED_TEXT, sent_at_text=sent_at,
+                         correct_skew=correct_skew)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2024-05-01T12:00:00Z", datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)),
+        ("2024-05-01T12:00:00.123Z", datetime(2024, 5, 1, 12, 0, 0, 123000, tzinfo=UTC)),
+        ("2024-05-01T12:00:00.1Z", datetime(2024, 5, 1, 12, 0, 0, 100000, tzinfo=UTC)),
+        ("2024-05-01T12:00:00.123456Z", datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)),
+        # nanoseconds (Go, Java): truncated to microseconds
+        ("2024-05-01T12:00:00.123456789Z", datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)),
+        ("2024-05-01T14:00:00+02:00", datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)),
+        ("2024-05-01T14:00:00.500+02:00", datetime(2024, 5, 1, 12, 0, 0, 500000, tzinfo=UTC)),
+        ("2024-05-01T07:30:00-04:30", datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)),
+        ("2024-05-01T12:00:00+00:00", datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)),
+        ("2024-05-01T12:00:00.000+0000", datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)),
+        ("2024-05-01 12:00:00Z", datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)),
+        # refused: no zone, no time, not a string
+        ("2024-05-01T12:00:00", None),
+        ("2024-05-01T12:00:00.123", None),
+        ("2024-05-01", None),
+        ("1714564800", None),
+        (1714564800, None),
+        ("", None),
+    ],
+)
+def test_timestamp_formats(text, expected):
+    parsed = parse_time(text)
+    assert parsed == expected
+    if parsed is not None:
+        assert parsed.tzinfo is UTC
+
+
+@pytest.mark.parametrize(
+    ("moment", "text"),
+    [
+        (datetime(2024, 5, 1, 12, 0, 3, 250000, tzinfo=UTC), "2024-05-01T12:00:03.250Z"),
+        (datetime(2024, 5, 1, 12, 0, 3, tzinfo=UTC), "2024-05-01T12:00:03.000Z"),
+        (datetime(2024, 5, 1, 12, 0, 3, 123456, tzinfo=UTC), "2024-05-01T12:00:03.123456Z"),
+        (datetime(2024, 5, 1, 14, 0, 3, tzinfo=timezone(timedelta(hours=2))), "2024-05-01T12:00:03.000Z"),
+    ],
+)
+def test_times_are_written_in_utc_with_z(moment, text):
+    assert format_time(moment) == text
+
+
+@pytest.mark.parametrize(
+    ("timestamp", "sent_at", "corrected", "corrected_text"),
+    [
+        # sent 5 s after the event, received at 12:00:08.250 → happened at 12:00:03.250 on the server's clock
+        ("2024-05-01T12:00:00Z", "2024-05-01T12:00:05Z",
+         datetime(2024, 5, 1, 12, 0, 3, 250000, tzinfo=UTC), "2024-05-01T12:00:03.250Z"),
+        # a client clock one hour fast, with an offset and fractions: 13:59:59.900+01:00 = 12:59:59.900Z,
+        # sent 13:00:00.000Z → 100 ms before sending → 12:00:08.150Z
+        ("2024-05-01T13:59:59.900+01:00", "2024-05-01T13:00:00Z",
+         datetime(2024, 5, 1, 12, 0, 8, 150000, tzinfo=UTC), "2024-05-01T12:00:08.150Z"),
+        # a client clock a day slow; event 2 h 30 min before sending
+        ("2024-04-30T09:30:00Z", "2024-04-30T12:00:00.000Z",
+         datetime(2024, 5, 1, 9, 30, 8, 250000, tzinfo=UTC), "2024-05-01T09:30:08.250Z"),
+        # microsecond precision survives
+        ("2024-05-01T12:00:00.000001Z", "2024-05-01T12:00:00Z",
+         datetime(2024, 5, 1, 12, 0, 8, 250001, tzinfo=UTC), "2024-05-01T12:00:08.250001Z"),
+    ],
+)
+def test_clock_skew_is_corrected_from_sent_at(timestamp, sent_at, corrected, corrected_text):
+    message = {"timestamp": timestamp, "sentAt": sent_at}
+    assert stamp(message) == corrected
+    assert message["timestamp"] == corrected_text
+    assert message["originalTimestamp"] == timestamp
+    assert message["sentAt"] == sent_at
+    assert message["receivedAt"] == RECEIVED_TEXT
+
+
+def test_the_batch_sent_at_applies_to_messages_without_their_own():
+    message = {"timestamp": "2024-05-01T12:00:00Z"}
+    assert stamp(message, sent_at="2024-05-01T12:00:05Z") == datetime(2024, 5, 1, 12, 0, 3, 250000, tzinfo=UTC)
+    assert message["sentAt"] == "2024-05-01T12:00:05Z"
+    own = {"timestamp": "2024-05-01T12:00:00Z", "sentAt": "2024-05-01T12:00:01Z"}
+    assert stamp(own, sent_at="2024-05-01T12:00:05Z") == datetime(2024, 5, 1, 12, 0, 7, 250000, tzinfo=UTC)
+
+
+def test_without_sent_at_the_timestamp_is_kept_as_sent():
+    message = {"timestamp": "2024-05-01T14:00:00+02:00"}
+    assert stamp(message) == datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+    assert message["timestamp"] == "2024-05-01T14:00:00+02:00"
+    assert "originalTimestamp" not in message
+
+
+@pytest.mark.parametrize("sent_at", [None, "2024-05-01T12:00:05Z"])
+def test_without_timestamp_the_event_happened_when_received(sent_at):
+    message = {"timestamp": None, "sentAt": sent_at}
+    assert stamp(message) == RECEIVED
+    assert message["timestamp"] == RECEIVED_TEXT
+    assert "originalTimestamp" not in message
+
+
+def test_history_imports_keep_their_timestamps():
+    message = {"timestamp": "2021-01-01T00:00:00Z", "sentAt": "2021-01-01T00:00:30Z"}
+    assert stamp(message, correct_skew=False) == datetime(2021, 1, 1, tzinfo=UTC)
+    assert message["timestamp"] == "2021-01-01T00:00:00Z"
+
+
+def test_a_correction_out_of_the_calendar_is_refused_not_crashed():
+    message = {"timestamp": "9999-12-31T23:59:59Z", "sentAt": "0001-01-01T00:00:00Z"}
+    assert stamp(message) is None
+
+
+@pytest.mark.parametrize("given", [None, ""])
+def test_a_missing_message_id_gets_a_fresh_uuid(given):
+    first, second = {"messageId": given}, {"messageId": given}
+    stamp(first)
+    stamp(second)
+    assert len(first["messageId"]) == 36 and first["messageId"].count("-") == 4
+    assert first["messageId"] != second["messageId"]
+
+
+def test_a_client_message_id_is_kept():
+    message = {"messageId": "ajs-next-1714564800-abc"}
+    stamp(message)
+    assert message["messageId"] == "ajs-next-1714564800-abc"
