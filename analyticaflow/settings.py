@@ -210,4 +210,9 @@ LOGGING = {
 ANALYTICAFLOW_EVENT_LOG_URL = env_str("ANALYTICAFLOW_EVENT_LOG_URL") or f"sqlite://{DATA_DIR / 'events.sqlite3'}"
 # Capture remembers write key → project this many seconds: a rotated key takes effect within that time.
 ANALYTICAFLOW_WRITE_KEY_CACHE_SECONDS = env_int("ANALYTICAFLOW_WRITE_KEY_CACHE_SECONDS", 5)
+# Warehouse: duckdb:///path (embedded default), clickhouse://user:pass@host:8123/db, chdb:///path (in-process).
+ANALYTICAFLOW_WAREHOUSE_URL = env_str("ANALYTICAFLOW_WAREHOUSE_URL") or f"duckdb://{DATA_DIR / 'warehouse.duckdb'}"
+# Projector: events per chunk (one transaction each) and whether the server process runs it (embedded mode).
+ANALYTICAFLOW_PROJECTOR_CHUNK_SIZE = env_int("ANALYTICAFLOW_PROJECTOR_CHUNK_SIZE", 50_000)
+ANALYTICAFLOW_PROJECTOR_IN_SERVER = env_bool("ANALYTICAFLOW_PROJECTOR_IN_SERVER", EMBEDDED)
 ANALYTICAFLOW_BACKGROUND_SERVICES: list[str] = []

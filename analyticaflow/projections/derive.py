@@ -1,0 +1,124 @@
+"""Set-based derivations of the per-person tables (sessions, touchpoints), written once for both dialects.
+
+They are recomputed for the persons a chunk touches, from all of those persons' events, so applying the log
+in any chunking gives the tables a full rebuild gives.
+
+- A session is a run of a person's events (any type, any device) ordered by ``(event_datetime, seq)`` with
+  no gap longer than 30 minutes: a gap of exactly 30 minutes stays in the session, 30 min + 1 µs starts a
+  new one. ``session_id`` is the seq of its first event.
+- A touchpoint is a ``page`` event that is the person's first page event, or that comes strictly more than
+  30 minutes after the person's previous event of any type (i.e. a page that starts a session).
+"""
+
+from __future__ import annotations
+
+from analyticaflow.warehouse.dialects import Dialect
+from analyticaflow.warehouse.sql import Sql, ident
+
+SESSION_GAP_MICROS = 30 * 60 * 1_000_000
+
+TIMELINE_COLUMNS = (
+    "message_id",
+    "source_type",
+    "campaign_source",
+    "campaign_medium",
+    "campaign_name",
+    "campaign_term",
+    "ad_creative_name",
+    "gclid",
+    "fbclid",
+    "yclid",
+    "twclid",
+    "referrer",
+    "referrer_domain",
+    "page_url",
+    "page_path",
+)
+
+
+def timeline(dialect: Dialect, *, events: str, affected: str) -> Sql:
+    """Every event of the affected persons with its session and running page count."""
+    order = "ORDER BY e.event_datetime, e.seq"
+    window = f"PARTITION BY e.project_id, e.person_id {order}"
+    running = (
+        "PARTITION BY project_id, person_id ORDER BY event_datetime, seq "
+        "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
+    )
+    carried = ", ".join(ident(c) for c in TIMELINE_COLUMNS)
+    gap = f"{dialect.epoch_micros('event_datetime')} - {dialect.epoch_micros('prev_at')}"
+    return Sql(
+        f"""
+        WITH ev AS (
+            SELECT e.project_id, e.person_id, e.seq, e.event_datetime, e.event_type,
+                   {", ".join("e." + ident(c) for c in TIMELINE_COLUMNS)},
+                   {dialect.previous("e.event_datetime", window)} AS prev_at
+            FROM {dialect.read_as(events, "e")}
+            INNER JOIN {ident(affected)} AS a ON e.project_id = a.project_id AND e.person_id = a.person_id
+        ), marked AS (
+            SELECT project_id, person_id, seq, event_datetime, event_type, {carried},
+                   CASE WHEN prev_at IS NULL OR {gap} > {SESSION_GAP_MICROS} THEN 1 ELSE 0 END AS is_start
+            FROM ev
+        ), numbered AS (
+            SELECT project_id, person_id, seq, event_datetime, event_type, {carried}, is_start,
+                   sum(is_start) OVER ({running}) AS session_no,
+                   sum(CASE WHEN event_type = 'page' THEN 1 ELSE 0 END) OVER ({running}) AS page_no
+            FROM marked
+        )
+        SELECT project_id, person_id, seq, event_datetime, event_type, {carried}, is_start, page_no,
+               max(is_start * seq) OVER (PARTITION BY project_id, person_id, session_no) AS session_id
+        FROM numbered
+        """
+    )
+
+
+def sessions(*, timeline: str) -> Sql:
+    return Sql(
+        f"""
+        SELECT project_id, person_id, session_id,
+               CAST(min(event_datetime) AS DATE) AS session_date,
+               min(event_datetime) AS started_at, max(event_datetime) AS ended_at,
+               count(*) AS event_count,
+               sum(CASE WHEN event_type = 'page' THEN 1 ELSE 0 END) AS page_count
+        FROM {ident(timeline)}
+        GROUP BY project_id, person_id, session_id
+        """
+    )
+
+
+def touchpoints(*, timeline: str) -> Sql:
+    return Sql(
+        f"""
+        SELECT project_id, person_id, seq, message_id, session_id,
+               CAST(event_datetime AS DATE) AS touch_date, event_datetime AS touched_at,
+               source_type AS channel, campaign_source AS source, campaign_medium AS medium,
+               campaign_name AS campaign, campaign_term AS term, ad_creative_name AS content,
+               gclid, fbclid, yclid, twclid, referrer, referrer_domain,
+               page_url AS landing_url, page_path AS landing_path,
+               CASE WHEN page_no = 1 THEN 1 ELSE 0 END AS is_first_page
+        FROM {ident(timeline)}
+        WHERE event_type = 'page' AND (is_start = 1 OR page_no = 1)
+        """
+    )
+
+
+def person_summaries(dialect: Dialect, *, events: str, affected: str) -> Sql:
+    return Sql(
+        f"""
+        SELECT e.project_id, e.person_id, min(e.event_datetime), max(e.event_datetime), count(*)
+        FROM {dialect.read_as(events, "e")}
+        INNER JOIN {ident(affected)} AS a ON e.project_id = a.project_id AND e.person_id = a.person_id
+        GROUP BY e.project_id, e.person_id
+        """
+    )
+
+
+def person_traits(dialect: Dialect, *, events: str, affected: str) -> Sql:
+    return Sql(
+        f"""
+        SELECT e.project_id, e.person_id, e.attributes
+        FROM {dialect.read_as(events, "e")}
+        INNER JOIN {ident(affected)} AS a ON e.project_id = a.project_id AND e.person_id = a.person_id
+        WHERE e.event_type = 'identify'
+        ORDER BY e.project_id, e.person_id, e.event_datetime, e.seq
+        """
+    )

@@ -1,0 +1,329 @@
+"""The checkpointed projector: applies the log, chunk by chunk in seq order, to one generation of tables.
+
+One chunk, in order:
+1. every event through its pure handler (:func:`event_types.project`);
+2. the archive row (``raw_events``, the served generation only);
+3. identity links → the touched components are resolved again and stored; rows of their members in
+   ``events`` and ``orders`` get the new ``person_id`` (merges are retroactive);
+4. the chunk's ``events`` rows with their person, and its new orders (first ``Order Completed`` per order_id);
+5. persons, sessions and touchpoints recomputed for every person the chunk touched, and removed for the
+   persons merged away;
+6. the checkpoint.
+
+Exactly-once effect: on DuckDB steps 2-6 are one transaction. On ClickHouse every write is an idempotent
+versioned insert (version = the chunk's last seq) and each step depends only on the log and on stored state
+that a repeated attempt rewrites identically, so a crash anywhere followed by a retry of the chunk gives the
+same tables; the checkpoint moves last.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from analyticaflow.eventlog.contracts import StoredEvent
+from analyticaflow.projections import derive
+from analyticaflow.projections.event_types import IdentityLink, ProjectedEvent, project, utc_naive
+from analyticaflow.projections.generations import Generation, save_generation, with_changes
+from analyticaflow.projections.identity import Member, resolve
+from analyticaflow.warehouse.backends import Warehouse, arrow_table
+from analyticaflow.warehouse.schema import INT, TEXT, TableSpec, col
+from analyticaflow.warehouse.sql import Sql, ident
+from analyticaflow.warehouse.tables import EVENTS, IDENTITY_MAP, ORDERS, PERSONS, RAW_EVENTS, SESSIONS, TOUCHPOINTS
+
+PERSON_KEYS = TableSpec(
+    "person_keys", (col("project_id", INT), col("person_id", TEXT)), key=("project_id", "person_id")
+)
+DISTINCT_KEYS = TableSpec(
+    "distinct_keys", (col("project_id", INT), col("distinct_id", TEXT)), key=("project_id", "distinct_id")
+)
+PERSON_SCOPE = ("project_id", "person_id")
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkResult:
+    events: int
+    checkpoint_seq: int
+
+
+class Projector:
+    """Applies chunks of the log to ``generation``'s tables and moves its checkpoint."""
+
+    def __init__(self, warehouse: Warehouse, generation: Generation, *, archive: bool) -> None:
+        self.warehouse = warehouse
+        self.dialect = warehouse.dialect
+        self.generation = generation
+        self.archive = archive  # write raw_events too (the served generation's projector does)
+        self.prefix = f"stage_g{generation.generation}_"
+
+    # -- helpers ------------------------------------------------------------------------------------------
+    def _table(self, spec: TableSpec) -> str:
+        return self.generation.table(spec)
+
+    def _run(self, statements: Sequence[Sql]) -> None:
+        for statement in statements:
+            self.warehouse.execute(statement)
+
+    def _stage(self, name: str, spec: TableSpec, columns: dict[str, list]) -> str:
+        staged = ident(self.prefix + name)
+        self.warehouse.stage(staged, spec, arrow_table(spec, columns))
+        return staged
+
+    def _drop(self, *names: str) -> None:
+        for name in names:
+            self.warehouse.drop_stage(name)
+
+    def _keeps(self, stored: StoredEvent) -> bool:
+        # A one-project replay takes the other projects' rows as copied, up to base_seq.
+        generation = self.generation
+        if generation.project_id is None or stored.seq > generation.base_seq:
+            return True
+        return stored.record.project_id == generation.project_id
+
+    # -- one chunk ----------------------------------------------------------------------------------------
+    def apply(self, chunk: Sequence[StoredEvent]) -> ChunkResult:
+        """Apply ``chunk`` (consecutive log events after the checkpoint, in seq order)."""
+        if not chunk:
+            return ChunkResult(0, self.generation.checkpoint_seq)
+        last_seq = chunk[-1].seq
+        if last_seq <= self.generation.checkpoint_seq:
+            return ChunkResult(0, self.generation.checkpoint_seq)
+        fresh = [e for e in chunk if e.seq > self.generation.checkpoint_seq]
+        kept = [e for e in fresh if self._keeps(e)]
+        projected = [project(e) for e in kept]
+        with self.warehouse.transaction():
+            if self.archive:
+                self._archive(fresh, version=last_seq)
+            if projected:
+                self._project(projected, version=last_seq)
+            advanced = with_changes(self.generation, checkpoint_seq=last_seq)
+            save_generation(self.warehouse, advanced)
+        self.generation = advanced
+        return ChunkResult(len(kept), last_seq)
+
+    def _archive(self, chunk: Sequence[StoredEvent], *, version: int) -> None:
+        records = [e.record for e in chunk]
+        times = [utc_naive(r.timestamp) for r in records]
+        name = self._stage(
+            "raw",
+            RAW_EVENTS,
+            {
+                "project_id": [r.project_id for r in records],
+                "seq": [e.seq for e in chunk],
+                "message_id": [r.message_id for r in records],
+                "type": [r.type for r in records],
+                "name": [r.name for r in records],
+                "anonymous_id": [r.anonymous_id for r in records],
+                "user_id": [r.user_id for r in records],
+                "event_date": [t.date() for t in times],
+                "event_datetime": times,
+                "received_at": [utc_naive(r.received_at) for r in records],
+                "payload": [bytes(r.payload).decode("utf-8", "replace") for r in records],
+            },
+        )
+        self._run(self.dialect.append(RAW_EVENTS, RAW_EVENTS.name, name, version=version))
+        self._drop(name)
+
+    def _project(self, projected: list[ProjectedEvent], *, version: int) -> None:
+        links = [link for p in projected for link in p.links]
+        rows = [p.row for p in projected]
+        members = self._merge_identities(links, version=version) if links else []
+        persons = self._person_ids(rows, members)
+        for row in rows:
+            distinct = row["distinct_id"]
+            row["person_id"] = None if distinct is None else persons.get((row["project_id"], distinct), distinct)
+        events = self._stage("events", EVENTS, {c: [r[c] for r in rows] for c in EVENTS.column_names})
+        self._run(self.dialect.append(EVENTS, self._table(EVENTS), events, version=version))
+        self._drop(events)
+        self._add_orders(projected, version=version)
+
+        affected = {(r["project_id"], r["person_id"]) for r in rows if r["person_id"] is not None}
+        merged_away = set()
+        for member in members:
+            project_id = member.project_id
+            affected.add((project_id, member.person_id))
+            if member.distinct_id != member.person_id:
+                merged_away.add((project_id, member.distinct_id))
+        self._recompute_persons(affected, affected | merged_away, version=version)
+
+    # -- identities ---------------------------------------------------------------------------------------
+    def _merge_identities(self, links: list[IdentityLink], *, version: int) -> list[ProjectMember]:
+        by_project: dict[int, list[IdentityLink]] = {}
+        for link in links:
+            by_project.setdefault(link.project_id, []).append(link)
+        named = sorted({(p, d) for p, group in by_project.items() for link in group for d in (link.member, link.user)})
+        keys = self._stage(
+            "link_ids", DISTINCT_KEYS, {"project_id": [p for p, _ in named], "distinct_id": [d for _, d in named]}
+        )
+        identity = self._table(IDENTITY_MAP)
+        stored = self.warehouse.query(
+            Sql(
+                f"""
+                SELECT m.project_id, m.distinct_id, m.person_id, m.first_seq, m.link_role
+                FROM {self.dialect.read_as(identity, "m")}
+                INNER JOIN (
+                    SELECT DISTINCT k.project_id, k.person_id
+                    FROM {self.dialect.read_as(identity, "k")}
+                    INNER JOIN {keys} AS s ON k.project_id = s.project_id AND k.distinct_id = s.distinct_id
+                ) AS p ON m.project_id = p.project_id AND m.person_id = p.person_id
+                """
+            )
+        )
+        self._drop(keys)
+        existing: dict[int, list[Member]] = {}
+        for project_id, distinct_id, person_id, first_seq, role in stored:
+            existing.setdefault(project_id, []).append(Member(distinct_id, person_id, first_seq, role))
+        resolved: list[ProjectMember] = []
+        for project_id, group in by_project.items():
+            resolved.extend(ProjectMember(project_id, m) for m in resolve(existing.get(project_id, []), group))
+        columns = {
+            "project_id": [m.project_id for m in resolved],
+            "distinct_id": [m.distinct_id for m in resolved],
+            "person_id": [m.person_id for m in resolved],
+            "first_seq": [m.member.first_seq for m in resolved],
+            "link_role": [m.member.link_role for m in resolved],
+        }
+        staged = self._stage("members", IDENTITY_MAP, columns)
+        self._run(self.dialect.upsert(IDENTITY_MAP, identity, staged, version=version))
+        match = ("project_id", "distinct_id")
+        for spec in (EVENTS, ORDERS):
+            self._run(
+                self.dialect.rekey(
+                    spec, self._table(spec), mapping=staged, match=match, target="person_id", version=version
+                )
+            )
+        self._drop(staged)
+        return resolved
+
+    def _person_ids(self, rows: list[dict], members: list[ProjectMember]) -> dict[tuple[int, str], str]:
+        """(project_id, distinct_id) → person_id for the chunk's ids that belong to a linked person."""
+        known = {(m.project_id, m.distinct_id): m.person_id for m in members}
+        wanted = sorted(
+            {(r["project_id"], r["distinct_id"]) for r in rows if r["distinct_id"] is not None} - set(known)
+        )
+        if not wanted:
+            return known
+        keys = self._stage(
+            "ids", DISTINCT_KEYS, {"project_id": [p for p, _ in wanted], "distinct_id": [d for _, d in wanted]}
+        )
+        found = self.warehouse.query(
+            Sql(
+                f"SELECT m.project_id, m.distinct_id, m.person_id "
+                f"FROM {self.dialect.read_as(self._table(IDENTITY_MAP), 'm')} "
+                f"INNER JOIN {keys} AS s ON m.project_id = s.project_id AND m.distinct_id = s.distinct_id"
+            )
+        )
+        self._drop(keys)
+        known.update({(p, d): person for p, d, person in found})
+        return known
+
+    # -- orders -------------------------------------------------------------------------------------------
+    def _add_orders(self, projected: list[ProjectedEvent], *, version: int) -> None:
+        first: dict[tuple[int, str], dict] = {}
+        for item in projected:
+            if item.order is not None:
+                first.setdefault((item.row["project_id"], item.order.order_id), item.row)
+        if not first:
+            return
+        rows = list(first.values())
+        staged = self._stage(
+            "orders",
+            ORDERS,
+            {
+                "project_id": [r["project_id"] for r in rows],
+                "order_id": [r["order_id"] for r in rows],
+                "seq": [r["seq"] for r in rows],
+                "message_id": [r["message_id"] for r in rows],
+                "person_id": [r["person_id"] for r in rows],
+                "distinct_id": [r["distinct_id"] for r in rows],
+                "order_date": [r["event_date"] for r in rows],
+                "ordered_at": [r["event_datetime"] for r in rows],
+                "revenue": [r["revenue"] for r in rows],
+                "currency": [r["currency"] for r in rows],
+            },
+        )
+        self._run(self.dialect.insert_missing(ORDERS, self._table(ORDERS), staged, version=version))
+        self._drop(staged)
+
+    # -- per-person tables --------------------------------------------------------------------------------
+    def _recompute_persons(self, affected: set[tuple[int, str]], scope: set[tuple[int, str]], *, version: int) -> None:
+        if not scope:
+            return
+        ordered = sorted(affected)
+        affected_name = self._stage(
+            "affected", PERSON_KEYS, {"project_id": [p for p, _ in ordered], "person_id": [x for _, x in ordered]}
+        )
+        in_scope = sorted(scope)
+        scope_name = self._stage(
+            "scope", PERSON_KEYS, {"project_id": [p for p, _ in in_scope], "person_id": [x for _, x in in_scope]}
+        )
+        events = self._table(EVENTS)
+        timeline = ident(self.prefix + "timeline")
+        new_sessions = ident(self.prefix + "new_sessions")
+        new_touchpoints = ident(self.prefix + "new_touchpoints")
+        self._run(
+            self.dialect.materialize(timeline, derive.timeline(self.dialect, events=events, affected=affected_name))
+        )
+        self._run(self.dialect.materialize(new_sessions, derive.sessions(timeline=timeline)))
+        self._run(self.dialect.materialize(new_touchpoints, derive.touchpoints(timeline=timeline)))
+        for spec, rows in ((SESSIONS, new_sessions), (TOUCHPOINTS, new_touchpoints)):
+            self._run(
+                self.dialect.replace_scope(
+                    spec,
+                    self._table(spec),
+                    new_rows=rows,
+                    scope=scope_name,
+                    scope_columns=PERSON_SCOPE,
+                    version=version,
+                )
+            )
+        for name in (timeline, new_sessions, new_touchpoints):
+            self._run(self.dialect.drop_table(name))
+        persons = self._person_rows(events, affected_name)
+        self._run(
+            self.dialect.replace_scope(
+                PERSONS,
+                self._table(PERSONS),
+                new_rows=persons,
+                scope=scope_name,
+                scope_columns=PERSON_SCOPE,
+                version=version,
+            )
+        )
+        self._drop(persons, affected_name, scope_name)
+
+    def _person_rows(self, events: str, affected: str) -> str:
+        summaries = self.warehouse.query(derive.person_summaries(self.dialect, events=events, affected=affected))
+        traits: dict[tuple[int, str], dict[str, str]] = {}
+        for project_id, person_id, attributes in self.warehouse.query(
+            derive.person_traits(self.dialect, events=events, affected=affected)
+        ):
+            traits.setdefault((project_id, person_id), {}).update(attributes or {})
+        summaries.sort()
+        return self._stage(
+            "persons",
+            PERSONS,
+            {
+                "project_id": [s[0] for s in summaries],
+                "person_id": [s[1] for s in summaries],
+                "user_id": [s[1][2:] if s[1].startswith("u:") else None for s in summaries],
+                "first_seen_at": [s[2] for s in summaries],
+                "last_seen_at": [s[3] for s in summaries],
+                "event_count": [s[4] for s in summaries],
+                "traits": [sorted(traits.get((s[0], s[1]), {}).items()) for s in summaries],
+            },
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectMember:
+    project_id: int
+    member: Member
+
+    @property
+    def distinct_id(self) -> str:
+        return self.member.distinct_id
+
+    @property
+    def person_id(self) -> str:
+        return self.member.person_id

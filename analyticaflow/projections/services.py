@@ -1,0 +1,44 @@
+"""Running the projections: bring the served generation up to the log's head."""
+
+from __future__ import annotations
+
+import logging
+
+from analyticaflow.eventlog.contracts import EventLog
+from analyticaflow.projections.generations import Generation, ensure_schema, served_generation
+from analyticaflow.projections.projector import Projector
+from analyticaflow.warehouse.backends import Warehouse
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_CHUNK_SIZE = 50_000
+
+
+def projections_ensure(*, warehouse: Warehouse) -> Generation:
+    """Create the warehouse tables on first use; the served generation."""
+    return ensure_schema(warehouse)
+
+
+def projections_catch_up(
+    *,
+    warehouse: Warehouse,
+    log: EventLog,
+    generation: Generation | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    max_chunks: int | None = None,
+) -> Generation:
+    """Apply the log after ``generation``'s checkpoint (default: the served generation) up to the head.
+
+    Returns the generation with its new checkpoint. ``max_chunks`` bounds the work of one call.
+    """
+    if generation is None:
+        generation = served_generation(warehouse) or ensure_schema(warehouse)
+    projector = Projector(warehouse, generation, archive=generation.status == "served")
+    chunks = 0
+    while max_chunks is None or chunks < max_chunks:
+        chunk = log.read(after_seq=projector.generation.checkpoint_seq, limit=chunk_size)
+        if not chunk:
+            break
+        projector.apply(chunk)
+        chunks += 1
+    return projector.generation

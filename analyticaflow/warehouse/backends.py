@@ -1,0 +1,346 @@
+"""Warehouse backends behind one small interface, chosen by URL scheme.
+
+``ANALYTICAFLOW_WAREHOUSE_URL``:
+
+- ``duckdb:///<path>`` (default ``duckdb:///<DATA_DIR>/warehouse.duckdb``; ``duckdb://:memory:`` for a
+  throwaway one). Query options become DuckDB settings (``?memory_limit=2GB&threads=2``). DuckDB lets only
+  one process open the file read-write: the process keeps one connection and gives each thread its own
+  cursor, so web threads read while the projector writes (MVCC).
+- ``clickhouse://user:pass@host:8123/db`` (``clickhouses://`` for TLS): a ClickHouse server through
+  clickhouse-connect.
+- ``chdb:///<path>``: the ClickHouse engine in-process (tests, single node). One session per process.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Protocol
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+import pyarrow as pa
+
+from analyticaflow.warehouse.dialects import DIALECTS, Dialect, clickhouse_text
+from analyticaflow.warehouse.schema import ColumnType, TableSpec
+from analyticaflow.warehouse.sql import Sql, ident
+
+ARROW_TYPES = {
+    ColumnType.INT: pa.int64(),
+    ColumnType.FLOAT: pa.float64(),
+    ColumnType.TEXT: pa.string(),
+    ColumnType.TIMESTAMP: pa.timestamp("us"),
+    ColumnType.DATE: pa.date32(),
+    ColumnType.FLAG: pa.uint8(),
+    ColumnType.TEXT_MAP: pa.map_(pa.string(), pa.string()),
+}
+
+
+class WarehouseError(Exception):
+    """The warehouse cannot be opened or used as configured."""
+
+
+class WarehouseBusy(WarehouseError):
+    """Another process holds the embedded warehouse file (the running server, usually)."""
+
+
+def arrow_schema(spec: TableSpec) -> pa.Schema:
+    return pa.schema([pa.field(c.name, ARROW_TYPES[c.type], nullable=c.nullable) for c in spec.columns])
+
+
+def arrow_table(spec: TableSpec, columns: dict[str, Sequence[Any]]) -> pa.Table:
+    """Columns of Python values → an Arrow table typed by the spec (the bulk insert format of both backends)."""
+    schema = arrow_schema(spec)
+    return pa.Table.from_arrays(
+        [pa.array(columns[f.name], type=f.type, from_pandas=False) for f in schema], schema=schema
+    )
+
+
+def rows_of(table: pa.Table) -> list[tuple]:
+    """Arrow result → row tuples with one representation on every backend: naive UTC datetimes, dict maps."""
+    columns = []
+    for field, column in zip(table.schema, table.columns, strict=True):
+        if pa.types.is_timestamp(field.type) and field.type.tz is not None:
+            column = column.cast(pa.timestamp(field.type.unit))
+        values = column.to_pylist()
+        if pa.types.is_map(field.type):
+            values = [None if v is None else dict(v) for v in values]
+        columns.append(values)
+    return list(zip(*columns, strict=True)) if columns else []
+
+
+class Warehouse(Protocol):
+    url: str
+    dialect: Dialect
+
+    def execute(self, statement: Sql | str) -> None: ...
+
+    def query(self, statement: Sql | str) -> list[tuple]: ...
+
+    def query_arrow(self, statement: Sql | str) -> pa.Table: ...
+
+    def stage(self, name: str, spec: TableSpec, data: pa.Table) -> None:
+        """A scratch relation ``name`` holding ``data`` for the following statements of this thread."""
+        ...
+
+    def drop_stage(self, name: str) -> None: ...
+
+    def transaction(self) -> Any:
+        """Context manager: DuckDB BEGIN/COMMIT on this thread's cursor; a no-op on ClickHouse."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def _as_sql(statement: Sql | str) -> Sql:
+    return statement if isinstance(statement, Sql) else Sql(statement)
+
+
+class DuckDBWarehouse:
+    dialect = DIALECTS["duckdb"]
+
+    def __init__(self, url: str, path: str, config: dict[str, str]) -> None:
+        import duckdb
+
+        self.url = url
+        self.path = path
+        try:
+            self._connection = duckdb.connect(path, config=config)
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise WarehouseBusy(f"the warehouse file {path} is open in another process: {exc}") from exc
+            raise WarehouseError(str(exc)) from exc
+        self._local = threading.local()
+        self._closed = False
+
+    def _cursor(self):
+        cursor = getattr(self._local, "cursor", None)
+        if cursor is None:
+            cursor = self._connection.cursor()
+            self._local.cursor = cursor
+            self._local.registered = set()
+            self._local.in_transaction = False
+        return cursor
+
+    def execute(self, statement: Sql | str) -> None:
+        text, params = self.dialect.render(_as_sql(statement))
+        self._cursor().execute(text, params or None)
+
+    def query_arrow(self, statement: Sql | str) -> pa.Table:
+        text, params = self.dialect.render(_as_sql(statement))
+        return self._cursor().sql(text, params=params or None).to_arrow_table()
+
+    def query(self, statement: Sql | str) -> list[tuple]:
+        return rows_of(self.query_arrow(statement))
+
+    def stage(self, name: str, spec: TableSpec, data: pa.Table) -> None:
+        cursor = self._cursor()
+        self.drop_stage(name)
+        cursor.register(ident(name), data)
+        self._local.registered.add(name)
+
+    def drop_stage(self, name: str) -> None:
+        cursor = self._cursor()
+        if name in self._local.registered:
+            cursor.unregister(name)
+            self._local.registered.discard(name)
+        else:
+            cursor.execute(f"DROP TABLE IF EXISTS temp.{ident(name)}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        cursor = self._cursor()
+        if self._local.in_transaction:
+            yield
+            return
+        cursor.begin()
+        self._local.in_transaction = True
+        try:
+            yield
+        except BaseException:
+            cursor.rollback()
+            raise
+        else:
+            cursor.commit()
+        finally:
+            self._local.in_transaction = False
+
+    def checkpoint(self) -> None:
+        self._cursor().execute("CHECKPOINT")
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._connection.close()
+
+
+class _ClickHouseBase:
+    dialect = DIALECTS["clickhouse"]
+
+    def query(self, statement: Sql | str) -> list[tuple]:
+        return rows_of(self.query_arrow(statement))
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        # ClickHouse has no multi-statement transactions; writes are versioned and idempotent instead.
+        yield
+
+    def _stage_columns(self, spec: TableSpec) -> str:
+        return ", ".join(f"{ident(c.name)} {self.dialect.column_type(c)}" for c in spec.columns)
+
+
+class ChdbWarehouse(_ClickHouseBase):
+    """The real ClickHouse engine in this process (``chdb``); one session, serialized by a lock."""
+
+    DATABASE = "analyticaflow"
+
+    def __init__(self, url: str, path: str) -> None:
+        from chdb import session
+
+        self.url = url
+        self.path = path
+        self._lock = threading.RLock()
+        self._session = session.Session(path)
+        self._session.query(f"CREATE DATABASE IF NOT EXISTS {self.DATABASE} ENGINE = Atomic")
+        self._session.query(f"USE {self.DATABASE}")
+
+    def _run(self, statement: Sql | str, fmt: str) -> Any:
+        text, params = self.dialect.render(_as_sql(statement))
+        bound = {name: clickhouse_text(value) for name, value in params.items()}
+        with self._lock:
+            return self._session.query(text, fmt, params=bound or None)
+
+    def execute(self, statement: Sql | str) -> None:
+        self._run(statement, "CSV")
+
+    def query_arrow(self, statement: Sql | str) -> pa.Table:
+        return self._run(statement, "ArrowTable")
+
+    def stage(self, name: str, spec: TableSpec, data: pa.Table) -> None:
+        staged = data  # read by name by the engine's Python() table function
+        with self._lock:
+            self._session.query(f"DROP TABLE IF EXISTS {ident(name)}")
+            self._session.query(f"CREATE TABLE {ident(name)} ({self._stage_columns(spec)}) ENGINE = Memory")
+            if staged.num_rows:
+                self._session.query(f"INSERT INTO {ident(name)} SELECT * FROM Python(staged)")
+
+    def drop_stage(self, name: str) -> None:
+        self.execute(f"DROP TABLE IF EXISTS {ident(name)}")
+
+    def close(self) -> None:
+        with self._lock:
+            self._session.close()
+
+
+class ClickHouseWarehouse(_ClickHouseBase):
+    """A ClickHouse server through clickhouse-connect (HTTP); one client per thread."""
+
+    def __init__(self, url: str, options: dict[str, Any]) -> None:
+        import clickhouse_connect
+
+        self.url = url
+        self._options = options
+        self._local = threading.local()
+        self._connect = clickhouse_connect.get_client
+        self._client()  # fail early on a bad address or credentials
+
+    def _client(self):
+        client = getattr(self._local, "client", None)
+        if client is None:
+            client = self._connect(**self._options)
+            self._local.client = client
+        return client
+
+    def execute(self, statement: Sql | str) -> None:
+        text, params = self.dialect.render(_as_sql(statement))
+        self._client().command(text, parameters=params or None)
+
+    def query_arrow(self, statement: Sql | str) -> pa.Table:
+        text, params = self.dialect.render(_as_sql(statement))
+        return self._client().query_arrow(text, parameters=params or None)
+
+    def stage(self, name: str, spec: TableSpec, data: pa.Table) -> None:
+        client = self._client()
+        client.command(f"DROP TABLE IF EXISTS {ident(name)}")
+        client.command(f"CREATE TABLE {ident(name)} ({self._stage_columns(spec)}) ENGINE = Memory")
+        if data.num_rows:
+            client.insert_arrow(ident(name), data)
+
+    def drop_stage(self, name: str) -> None:
+        self.execute(f"DROP TABLE IF EXISTS {ident(name)}")
+
+    def close(self) -> None:
+        client = getattr(self._local, "client", None)
+        if client is not None:
+            client.close()
+
+
+def _open_duckdb(url: str) -> Warehouse:
+    parts = urlsplit(url)
+    path = unquote(parts.netloc + parts.path)
+    if path in {"", "/", ":memory:", "/:memory:"}:
+        path = ":memory:"
+    config = dict(parse_qsl(parts.query))
+    return DuckDBWarehouse(url, path, config)
+
+
+def _open_chdb(url: str) -> Warehouse:
+    parts = urlsplit(url)
+    path = unquote(parts.netloc + parts.path)
+    if not path or path == "/":
+        raise WarehouseError("chdb:// needs a directory path, e.g. chdb:///var/lib/analyticaflow/chdb")
+    return ChdbWarehouse(url, path)
+
+
+def _open_clickhouse(url: str) -> Warehouse:
+    parts = urlsplit(url)
+    options: dict[str, Any] = {
+        "host": parts.hostname or "localhost",
+        "port": parts.port or (8443 if parts.scheme == "clickhouses" else 8123),
+        "username": unquote(parts.username or "default"),
+        "password": unquote(parts.password or ""),
+        "database": parts.path.lstrip("/") or "default",
+        "secure": parts.scheme == "clickhouses",
+        "autogenerate_session_id": False,
+    }
+    options.update(dict(parse_qsl(parts.query)))
+    return ClickHouseWarehouse(url, options)
+
+
+WAREHOUSE_SCHEMES: dict[str, Callable[[str], Warehouse]] = {
+    "duckdb": _open_duckdb,
+    "chdb": _open_chdb,
+    "clickhouse": _open_clickhouse,
+    "clickhouses": _open_clickhouse,
+}
+
+
+def open_warehouse(url: str) -> Warehouse:
+    scheme = urlsplit(url).scheme
+    opener = WAREHOUSE_SCHEMES.get(scheme)
+    if opener is None:
+        raise WarehouseError(f"unknown warehouse URL scheme {scheme!r}; known: {', '.join(sorted(WAREHOUSE_SCHEMES))}")
+    return opener(url)
+
+
+_shared: Warehouse | None = None
+_shared_lock = threading.Lock()
+
+
+def get_warehouse() -> Warehouse:
+    """The process-wide warehouse for ``settings.ANALYTICAFLOW_WAREHOUSE_URL`` (opened on first use)."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            from django.conf import settings
+
+            _shared = open_warehouse(settings.ANALYTICAFLOW_WAREHOUSE_URL)
+        return _shared
+
+
+def close_warehouse() -> None:
+    global _shared
+    with _shared_lock:
+        if _shared is not None:
+            _shared.close()
+            _shared = None
