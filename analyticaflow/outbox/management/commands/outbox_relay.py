@@ -18,7 +18,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true",
-                            help="ship everything pending, then exit (status 1 if messages are still pending)")
+                            help="ship everything pending, then exit (status 1 if the server stayed unavailable)")
         parser.add_argument("--max-wait", type=float, default=60.0,
                             help="with --once: seconds to keep retrying while the server is unavailable (default 60)")
         parser.add_argument("--interval", type=float, default=None,
@@ -53,8 +53,11 @@ class Command(BaseCommand):
         relay.purge_if_due()
         pending = selectors.outbox_counts().pending
         self.stdout.write(self._summary(stats, pending=pending))
-        if pending:
-            raise CommandError(f"{pending} message(s) still pending after waiting {max_wait:g} s", returncode=1)
+        if relay.failures:
+            # Rows another relay holds, or that wait for a retry another relay scheduled, are not this run's
+            # failure; the server being unavailable at this relay's last try is.
+            raise CommandError(f"{pending} message(s) still pending: the server was unavailable at the last try "
+                               f"after waiting {max_wait:g} s", returncode=1)
 
     def _forever(self, relay: Relay) -> None:
         stop = threading.Event()
