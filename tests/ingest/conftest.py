@@ -7,6 +7,7 @@ back through the event log's contract (``read``) from the server's log file.
 from __future__ import annotations
 
 import base64
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import closing
@@ -78,10 +79,21 @@ class CaptureServer:
         return {e.record.message_id: orjson.loads(e.record.payload) for e in self.events(project)}
 
 
-def start_owner(data_dir: Path) -> None:
+@pytest.fixture(scope="session")
+def owner_template(tmp_path_factory) -> Path:
+    """A migrated data dir with the owner user, made once per session (the CLI takes seconds per command)."""
+    data_dir = tmp_path_factory.mktemp("owner-template") / "data"
+    data_dir.mkdir()
     for args in (("migrate", "-v", "0"), ("createuser", "--email", OWNER_EMAIL, "--password", PASSWORD)):
         result = run_cli(data_dir, *args)
         assert result.returncode == 0, result.stderr
+    return data_dir
+
+
+@pytest.fixture
+def owner_data_dir(owner_template, tmp_path) -> Path:
+    """A fresh copy of the owner's data dir for one test's server."""
+    return Path(shutil.copytree(owner_template, tmp_path / "data"))
 
 
 def login(http: httpx.Client) -> str:
@@ -91,10 +103,8 @@ def login(http: httpx.Client) -> str:
 
 
 @pytest.fixture(scope="session")
-def capture_server(tmp_path_factory) -> Iterator[CaptureServer]:
-    data_dir = tmp_path_factory.mktemp("capture") / "data"
-    data_dir.mkdir()
-    start_owner(data_dir)
+def capture_server(tmp_path_factory, owner_template) -> Iterator[CaptureServer]:
+    data_dir = Path(shutil.copytree(owner_template, tmp_path_factory.mktemp("capture") / "data"))
     # Write keys are cached for 1 s here (5 s by default), so rotation tests stay quick.
     with serving(data_dir, ANALYTICAFLOW_WRITE_KEY_CACHE_SECONDS="1") as (url, _process), \
             httpx.Client(base_url=url, timeout=30) as http:
