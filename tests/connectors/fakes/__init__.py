@@ -1,0 +1,1 @@
+"""Local fake servers reproducing each platform's real request/response shapes (see /work/shared/connectors)."""
