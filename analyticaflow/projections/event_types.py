@@ -268,8 +268,10 @@ def project_group(message: Message) -> ProjectedEvent:
 
 
 def project_unknown(message: Message) -> ProjectedEvent:
-    """A type no handler knows: kept as a plain events row, nothing else is derived."""
-    return ProjectedEvent(base_row(message, attributes=message.properties))
+    """A type no handler knows: kept as an events row without a person, so nothing else is derived from it."""
+    row = base_row(message, attributes=message.properties)
+    row["distinct_id"] = None
+    return ProjectedEvent(row)
 
 
 def project(stored: StoredEvent) -> ProjectedEvent:

@@ -2,7 +2,8 @@
 
 Every projected table exists physically once per generation (``events_g1``, ``events_g2``...). The served
 names (``events``, ``sessions``...) are views over the served generation; a replay builds the next generation
-beside it and swaps the views. ``raw_events`` (the archive) has one physical table and no generation.
+beside it and swaps the views. ``raw_events`` (the archive) has one physical table (``raw_events_archive``)
+and no generation.
 
 ``projection_generations`` holds one row per generation: status (building, served, retired), the code
 versions it was built with, its checkpoint (the last log seq applied), and for a one-project replay the
@@ -62,6 +63,11 @@ class Generation:
         return physical_name(spec.name, self.generation)
 
 
+def archive_name(name: str) -> str:
+    """The physical table of an archive (``raw_events`` is served through a view over it)."""
+    return ident(f"{name}_archive")
+
+
 def physical_name(name: str, generation: int) -> str:
     return ident(f"{name}_g{int(generation)}")
 
@@ -70,8 +76,13 @@ def ensure_schema(warehouse: Warehouse) -> Generation:
     """Create the archive, the bookkeeping table and a first served generation if there is none."""
     dialect = warehouse.dialect
     with warehouse.transaction():
-        for spec in (*ARCHIVE_TABLES, GENERATIONS):
-            for statement in dialect.create_table(spec, spec.name):
+        for statement in dialect.create_table(GENERATIONS, GENERATIONS.name):
+            warehouse.execute(statement)
+        for spec in ARCHIVE_TABLES:
+            for statement in (
+                *dialect.create_table(spec, archive_name(spec.name)),
+                *dialect.create_view(spec.name, spec, archive_name(spec.name)),
+            ):
                 warehouse.execute(statement)
         served = served_generation(warehouse)
         if served is None:

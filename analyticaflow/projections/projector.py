@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from analyticaflow.eventlog.contracts import StoredEvent
 from analyticaflow.projections import derive
 from analyticaflow.projections.event_types import IdentityLink, ProjectedEvent, project, utc_naive
-from analyticaflow.projections.generations import Generation, save_generation, with_changes
+from analyticaflow.projections.generations import Generation, archive_name, save_generation, with_changes
 from analyticaflow.projections.identity import Member, resolve
 from analyticaflow.warehouse.backends import Warehouse, arrow_table
 from analyticaflow.warehouse.schema import INT, TEXT, TableSpec, col
@@ -121,7 +121,7 @@ class Projector:
                 "payload": [bytes(r.payload).decode("utf-8", "replace") for r in records],
             },
         )
-        self._run(self.dialect.append(RAW_EVENTS, RAW_EVENTS.name, name, version=version))
+        self._run(self.dialect.append(RAW_EVENTS, archive_name(RAW_EVENTS.name), name, version=version))
         self._drop(name)
 
     def _project(self, projected: list[ProjectedEvent], *, version: int) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -280,6 +281,8 @@ def _open_duckdb(url: str) -> Warehouse:
     path = unquote(parts.netloc + parts.path)
     if path in {"", "/", ":memory:", "/:memory:"}:
         path = ":memory:"
+    else:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
     config = dict(parse_qsl(parts.query))
     return DuckDBWarehouse(url, path, config)
 
@@ -289,6 +292,7 @@ def _open_chdb(url: str) -> Warehouse:
     path = unquote(parts.netloc + parts.path)
     if not path or path == "/":
         raise WarehouseError("chdb:// needs a directory path, e.g. chdb:///var/lib/analyticaflow/chdb")
+    Path(path).mkdir(parents=True, exist_ok=True)
     return ChdbWarehouse(url, path)
 
 
