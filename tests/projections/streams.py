@@ -111,7 +111,9 @@ class ListLog:
         pass
 
 
-def generated_stream(seed: int, *, people: int = 40, events: int = 600, projects: int = 2) -> list[EventRecord]:
+def generated_stream(
+    seed: int, *, people: int = 40, events: int = 600, projects: int = 2, unknown_types: bool = True
+) -> list[EventRecord]:
     """A shop's traffic with everything the projections must get right: several devices per person, late
     identify and alias, visits across the 30-minute gap, every channel signal, duplicate orders, events
     arriving out of time order, an unknown type, and two projects sharing ids."""
@@ -153,7 +155,7 @@ def generated_stream(seed: int, *, people: int = 40, events: int = 600, projects
             records.append(track("Order Completed", project_id=project_id, anonymous_id=anon, user_id=user,
                                  timestamp=when, properties={"order_id": order_id, "revenue": rng.choice([10, 25.5]),
                                                              "currency": "usd"}))
-        elif roll < 0.74:
+        elif roll < 0.74 and unknown_types:  # only a list log takes types outside the Segment spec
             records.append(message("beacon", project_id=project_id, anonymous_id=anon, timestamp=when))
         else:
             records.append(track(rng.choice(["Product Viewed", "Signed Up", "Mystery Thing"]), project_id=project_id,
