@@ -46,6 +46,7 @@ from pathlib import Path
 
 from analyticaflow.eventlog.contracts import AppendResult, EventLogUnavailable, EventRecord, StoredEvent
 from analyticaflow.eventlog.records import check_records, from_micros, to_micros
+from analyticaflow.eventlog.sqlite_checkpoint import BackgroundCheckpointer
 
 SCHEMA = (
     """
@@ -92,6 +93,8 @@ SYNCHRONOUS_MODES = ("full", "normal")
 BUSY_TIMEOUT_SECONDS = 30.0
 # A caller whose rows the writer has not picked up within this time gets EventLogUnavailable (nothing stored).
 QUEUE_TIMEOUT_SECONDS = 30.0
+# An emptied WAL file is cut back to this size.
+WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024
 # Polling interval of wait_for_new(), for writes made by another process.
 POLL_SECONDS = 0.25
 
@@ -254,6 +257,7 @@ class SqliteEventLog:
 
     def _write_forever(self) -> None:
         connection = self._connect(writer=True)
+        checkpointer = BackgroundCheckpointer(lambda: self._connect(writer=True))
         try:
             while True:
                 with self._lock:
@@ -263,8 +267,10 @@ class SqliteEventLog:
                         return
                     group, self._pending = self._pending, []
                 self._write_group(connection, group)
+                checkpointer.commit_happened()
         finally:
             connection.close()
+            checkpointer.stop()
 
     def _write_group(self, connection: sqlite3.Connection, group: list[_PendingAppend]) -> None:
         last_seq = 0
@@ -324,6 +330,8 @@ class SqliteEventLog:
         connection.execute(f"PRAGMA synchronous={self.synchronous.upper()}")
         if writer:
             connection.execute("PRAGMA cache_size=-65536")  # 64 MB keeps the unique and query indexes hot
+            connection.execute("PRAGMA wal_autocheckpoint=0")  # the background checkpointer does it
+            connection.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT_BYTES}")
         else:
             connection.execute("PRAGMA query_only=1")
         return connection

@@ -287,3 +287,10 @@ def test_close_lets_queued_appends_finish_and_then_refuses_new_ones(tmp_path):
     assert all(outcome == AppendResult(stored=1, duplicates=0) for outcome in outcomes.values())
     with pytest.raises(EventLogUnavailable):
         log.append([record("late")])
+
+
+def test_the_wal_is_copied_into_the_database_file_in_the_background(sqlite_log):
+    sqlite_log.append([record(f"m{n}", payload=b"x" * 1000) for n in range(1000)])
+
+    # About 1 MB of events reaches the main file shortly after the commit, without another append.
+    wait_until(lambda: sqlite_log.path.stat().st_size > 1_000_000, timeout=10)
