@@ -218,6 +218,23 @@ class Session(ABC):
     def credentials(self) -> Credentials:
         return self.client.auth.holder.credentials
 
+    def secret_values(self) -> list[str]:
+        credentials = self.credentials
+        values = [credentials.access_token, credentials.refresh_token, credentials.token_secret]
+        return [value.reveal() for value in values if value is not None and value.reveal()]
+
+    def raw_page(self, *, stream: str, account: Account, request: str, body: str, data: Any = None,
+                 content_type: str = "json", context: dict[str, Any] | None = None) -> RawPage:
+        """A raw page with any of this grant's secrets masked (Graph paging links repeat the access token)."""
+        for secret in self.secret_values():
+            if secret in body:
+                body = body.replace(secret, "***")
+                data = None  # parse again from the masked text
+        page = RawPage(platform=self.platform, stream=stream, account_id=account.account_id, request=request,
+                       fetched_at=self.client.clock.now(), body=body, content_type=content_type,
+                       context=context or {})
+        return page.with_data(data) if data is not None else page
+
     @abstractmethod
     def list_accounts(self) -> list[Account]:
         """The accounts this grant can read, with currency and time zone."""

@@ -12,7 +12,8 @@ from analyticaflow.connectors.credentials import AppCredentials, Credentials
 from analyticaflow.connectors.errors import MalformedResponse, ReauthRequired, TransientError
 from analyticaflow.connectors.registry import get_connector
 from analyticaflow.connectors.secret import Secret
-from tests.connectors.fakes.meta import APP_ID, APP_SECRET, FakeMetaAds
+from tests.connectors.fakes.graph import APP_ID, APP_SECRET
+from tests.connectors.fakes.meta import FakeMetaAds
 from tests.connectors.support import FakeClock, make_options
 
 

@@ -13,7 +13,6 @@ from analyticaflow.connectors.errors import MalformedResponse, TransientError
 from analyticaflow.connectors.meta_ads.graph import QueryTooLarge, next_link, page_data, rebase
 from analyticaflow.connectors.meta_ads.normalize import normalize_pages
 from analyticaflow.connectors.paging import follow_links
-from analyticaflow.connectors.raw import RawPage
 
 INSIGHT_FIELDS = ("account_id,account_currency,campaign_id,campaign_name,adset_id,adset_name,ad_id,ad_name,"
                   "spend,impressions,clicks,inline_link_clicks,actions,action_values,date_start,date_stop")
@@ -62,10 +61,8 @@ class MetaAdsSession(Session):
             answered = list(self._async_report(path, params))
         context = {"currency": account.currency, "time_zone": account.time_zone,
                    "level": self.settings["level"], "date_from": date_from.isoformat(), "date_to": date_to.isoformat()}
-        now = self.client.clock.now()
-        pages = [RawPage(platform=self.platform, stream="insights", account_id=account.account_id, request=request,
-                         fetched_at=now, body=text, context=context).with_data(body)
-                 for request, text, body in answered]
+        pages = [self.raw_page(stream="insights", account=account, request=request, body=text, data=body,
+                               context=context) for request, text, body in answered]
         rows = normalize_pages(pages, self.settings)
         for row in rows:
             if not date_from <= row.date <= date_to:

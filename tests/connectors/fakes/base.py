@@ -204,7 +204,14 @@ class FakeServer:
         return None
 
     def fault_reply(self, fault: Fault, request: Request, normal: Callable[[], Reply]) -> Reply:
-        raise NotImplementedError
+        """Faults are methods named ``fault_<kind>(fault, request, normal)``, in the platform's own shapes."""
+        handler = getattr(self, f"fault_{fault.kind}", None)
+        if handler is None:
+            raise ValueError(f"{self.platform} fake has no fault {fault.kind!r}")
+        return handler(fault, request, normal)
+
+    def fault_partial(self, fault: Fault, request: Request, normal: Callable[[], Reply]) -> Reply:
+        return truncated(normal())
 
     # --- dispatch ----------------------------------------------------------------------------------------
     def add(self, method: str, pattern: str, handler: Callable[..., Reply]) -> None:

@@ -2,36 +2,22 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from datetime import date, timedelta
 from typing import Any
-from urllib.parse import urlencode
 
-from tests.connectors.fakes.base import FakeServer, Fault, Reply, Request, truncated
+from tests.connectors.fakes.base import Fault, Reply, Request
 from tests.connectors.fakes.data import Campaign, campaigns, value
-
-V = r"/(?P<version>v\d+\.\d+)"
-APP_ID = "fake-meta-app"
-APP_SECRET = "fake-meta-secret"
-SCOPES = "ads_read,business_management"
+from tests.connectors.fakes.graph import GraphFake, V, graph_error
 
 
-def graph_error(code: int, message: str, *, subcode: int | None = None, status: int = 400,
-                headers: dict[str, str] | None = None, kind: str = "OAuthException") -> Reply:
-    error: dict[str, Any] = {"message": message, "type": kind, "code": code, "fbtrace_id": "AbCdEfGh123"}
-    if subcode is not None:
-        error["error_subcode"] = subcode
-    return Reply.json({"error": error}, status=status, headers=headers)
-
-
-class FakeMetaAds(FakeServer):
+class FakeMetaAds(GraphFake):
     platform = "meta_ads"
 
     def __init__(self, *, campaign_count: int = 3, first_day: date = date(2025, 3, 1), days: int = 10,
                  account_id: str = "1234567890", currency: str = "EUR", time_zone: str = "Europe/Berlin",
                  max_page_size: int = 500) -> None:
-        super().__init__()
+        super().__init__(usage_id=account_id)
         self.account_id = account_id
         self.currency = currency
         self.time_zone = time_zone
@@ -39,79 +25,16 @@ class FakeMetaAds(FakeServer):
         self.last_day = first_day + timedelta(days=days - 1)
         self.campaigns: list[Campaign] = campaigns(campaign_count)
         self.max_page_size = max_page_size
-        self.usage_pct = 5
         self.report_runs: dict[str, dict[str, Any]] = {}
-        self.access_token, _ = self.tokens.issue()
         self.extra_accounts = [
             {"id": "act_2222222222", "account_id": "2222222222", "name": "Shop US", "currency": "USD",
              "timezone_name": "America/Los_Angeles", "timezone_offset_hours_utc": -8, "account_status": 2},
         ]
-        self.add("GET", V + r"/dialog/oauth", self.authorize)
-        self.add("GET", V + r"/oauth/access_token", self.access_token_endpoint)
         self.add("GET", V + r"/me/adaccounts", self.ad_accounts)
         self.add("GET", V + r"/act_(?P<account>\d+)/insights", self.insights)
         self.add("POST", V + r"/act_(?P<account>\d+)/insights", self.start_report)
         self.add("GET", V + r"/(?P<run>\d+)/insights", self.report_insights)
         self.add("GET", V + r"/(?P<run>\d+)", self.report_status)
-
-    # --- shared checks -----------------------------------------------------------------------------------
-    def usage_headers(self) -> dict[str, str]:
-        pct = self.usage_pct
-        buc = {self.account_id: [{"type": "ads_insights", "call_count": pct, "total_cputime": pct, "total_time": pct,
-                                  "estimated_time_to_regain_access": 0, "ads_api_access_tier": "standard_access"}]}
-        return {"X-Business-Use-Case-Usage": json.dumps(buc),
-                "X-App-Usage": json.dumps({"call_count": pct, "total_cputime": pct, "total_time": pct}),
-                "X-Ad-Account-Usage": json.dumps({"acc_id_util_pct": pct, "reset_time_duration": 100,
-                                                  "ads_api_access_tier": "standard_access"})}
-
-    def token_problem(self, request: Request) -> Reply | None:
-        token = request.params().get("access_token")
-        auth = request.headers.get("authorization", "")
-        if not token and auth.startswith("Bearer "):
-            token = auth[7:]
-        if not token:
-            return graph_error(104, "An access token is required to request this resource.")
-        state = self.tokens.state(token)
-        if state == "ok":
-            return None
-        if state == "expired":
-            return graph_error(190, "Error validating access token: Session has expired on Friday, 14-Mar-25 "
-                               "10:00:00 PDT.", subcode=463)
-        if state == "revoked":
-            return graph_error(190, "Error validating access token: The user has not authorized application.",
-                               subcode=458)
-        return graph_error(190, "Invalid OAuth access token - Cannot parse access token", subcode=467)
-
-    def reply(self, data: Any, status: int = 200) -> Reply:
-        return Reply.json(data, status=status, headers=self.usage_headers())
-
-    # --- OAuth -------------------------------------------------------------------------------------------
-    def authorize(self, request: Request, version: str) -> Reply:
-        query = request.query
-        if query.get("client_id") != APP_ID or not query.get("redirect_uri") or query.get("response_type") != "code":
-            return Reply.text("Invalid App ID or redirect_uri", status=400)
-        code = self.tokens.new_code(redirect_uri=query["redirect_uri"])
-        separator = "&" if "?" in query["redirect_uri"] else "?"
-        return Reply.redirect(query["redirect_uri"] + separator + urlencode({"code": code, "state": query.get("state",
-                                                                                                          "")}))
-
-    def access_token_endpoint(self, request: Request, version: str) -> Reply:
-        params = request.params()
-        if params.get("client_id") != APP_ID or params.get("client_secret") != APP_SECRET:
-            return graph_error(1, "Error validating client secret.", kind="OAuthException")
-        if params.get("grant_type") == "fb_exchange_token":
-            if self.tokens.state(params.get("fb_exchange_token")) != "ok":
-                return graph_error(190, "Error validating access token.", subcode=463)
-            long_lived, _ = self.tokens.issue()
-            return Reply.json({"access_token": long_lived, "token_type": "bearer", "expires_in": 5183944})
-        details = self.tokens.codes.pop(params.get("code", ""), None)
-        if details is None:
-            return graph_error(100, "Invalid verification code format.", subcode=36009)
-        if details["redirect_uri"] != params.get("redirect_uri"):
-            return graph_error(100, "Error validating verification code. Please make sure your redirect_uri is "
-                               "identical to the one you used in the OAuth dialog request", subcode=36008)
-        short, _ = self.tokens.issue()
-        return Reply.json({"access_token": short, "token_type": "bearer", "expires_in": 5400})
 
     # --- accounts ----------------------------------------------------------------------------------------
     def ad_accounts(self, request: Request, version: str) -> Reply:
@@ -121,18 +44,6 @@ class FakeMetaAds(FakeServer):
                      "currency": self.currency, "timezone_name": self.time_zone, "timezone_offset_hours_utc": 1,
                      "account_status": 1}, *self.extra_accounts]
         return self.page(request, accounts, limit=int(request.query.get("limit", 25)))
-
-    def page(self, request: Request, items: list[Any], *, limit: int) -> Reply:
-        size = max(1, min(limit, self.max_page_size))
-        after = request.params().get("after")
-        start = int(base64.b64decode(after).decode()) if after else 0
-        chunk = items[start:start + size]
-        paging: dict[str, Any] = {"cursors": {"before": base64.b64encode(str(start).encode()).decode(),
-                                              "after": base64.b64encode(str(start + len(chunk)).encode()).decode()}}
-        if start + size < len(items):
-            query = {**request.params(), "after": paging["cursors"]["after"]}
-            paging["next"] = f"{request.base_url}{request.path}?{urlencode(query)}"
-        return self.reply({"data": chunk, "paging": paging})
 
     # --- insights ----------------------------------------------------------------------------------------
     def check_insight_params(self, params: dict[str, str]) -> tuple[Reply | None, tuple[date, date] | None]:
@@ -230,36 +141,32 @@ class FakeMetaAds(FakeServer):
         return self.page(request, self.rows(*job["span"], job["level"]), limit=int(request.query.get("limit", 25)))
 
     # --- faults ------------------------------------------------------------------------------------------
-    def fault_reply(self, fault: Fault, request: Request, normal) -> Reply:
-        if fault.kind == "rate_limit":
-            minutes = fault.options.get("minutes", 1)
-            buc = {self.account_id: [{"type": "ads_insights", "call_count": 100, "total_cputime": 40, "total_time": 60,
-                                      "estimated_time_to_regain_access": minutes}]}
-            return graph_error(17, "User request limit reached", subcode=2446079,
-                               headers={"X-Business-Use-Case-Usage": json.dumps(buc)})
-        if fault.kind == "server_error":
-            return graph_error(2, "An unexpected error has occurred. Please retry your request later.", status=500)
-        if fault.kind == "too_much_data":
-            return graph_error(100, "Please reduce the amount of data you're asking for, then retry your request",
-                               subcode=1487534)
-        if fault.kind == "usage_high":
-            reply = normal()
-            self.usage_pct = fault.options.get("pct", 95)
-            reply.headers.update(self.usage_headers())
-            self.usage_pct = 5
-            return reply
-        if fault.kind == "async_failed":
-            reply = normal()
-            for job in self.report_runs.values():
-                job["fail"] = True
-            return reply
-        if fault.kind == "partial":
-            return truncated(normal())
-        if fault.kind == "malformed":
-            reply = normal()
-            body = json.loads(reply.body)
-            body["data"][0]["spend"] = "12,50 EUR"
-            return Reply.json(body, headers=reply.headers)
-        if fault.kind == "missing_data":
-            return self.reply({"paging": {}})
-        raise ValueError(fault.kind)
+    def fault_rate_limit(self, fault: Fault, request: Request, normal) -> Reply:
+        buc = {self.account_id: [{"type": "ads_insights", "call_count": 100, "total_cputime": 40, "total_time": 60,
+                                  "estimated_time_to_regain_access": fault.options.get("minutes", 1)}]}
+        return graph_error(17, "User request limit reached", subcode=2446079,
+                           headers={"X-Business-Use-Case-Usage": json.dumps(buc)})
+
+    def fault_server_error(self, fault: Fault, request: Request, normal) -> Reply:
+        return graph_error(2, "An unexpected error has occurred. Please retry your request later.", status=500)
+
+    def fault_too_much_data(self, fault: Fault, request: Request, normal) -> Reply:
+        return graph_error(100, "Please reduce the amount of data you're asking for, then retry your request",
+                           subcode=1487534)
+
+    def fault_usage_high(self, fault: Fault, request: Request, normal) -> Reply:
+        reply = normal()
+        reply.headers.update(self.usage_headers(pct=fault.options.get("pct", 95)))
+        return reply
+
+    def fault_async_failed(self, fault: Fault, request: Request, normal) -> Reply:
+        reply = normal()
+        for job in self.report_runs.values():
+            job["fail"] = True
+        return reply
+
+    def fault_malformed(self, fault: Fault, request: Request, normal) -> Reply:
+        reply = normal()
+        body = json.loads(reply.body)
+        body["data"][0]["spend"] = "12,50 EUR"
+        return Reply.json(body, headers=reply.headers)

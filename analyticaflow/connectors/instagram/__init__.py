@@ -1,0 +1,1 @@
+"""Instagram (Graph API with Facebook Login): organic account and post insights → ``social_daily``."""

@@ -1,0 +1,91 @@
+"""One harness per platform: how to start its fake, connect to it, and what the fake's data must add up to.
+
+Every fake serves the same deterministic dataset (fakes/data.py): 3 campaigns x 10 days from 2025-03-01, in pages
+small enough that a complete fetch needs several of them. Totals below are derived by hand from the formulas
+there (C = 3, D = 10): Σk = 6, Σi = 45.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from analyticaflow.connectors.base import Account, Connector, Endpoints
+from analyticaflow.connectors.credentials import AppCredentials, Credentials
+from analyticaflow.connectors.registry import get_connector
+from analyticaflow.connectors.secret import Secret
+from tests.connectors.fakes import graph, instagram, meta
+from tests.connectors.support import FakeClock, make_options
+
+FIRST_DAY, LAST_DAY = date(2025, 3, 1), date(2025, 3, 10)
+# Σspend = D·Σk + C·Σi/100 = 10·6 + 3·45/100; Σimpressions = 1000·D·Σk + C·Σi; Σclicks = 10·D·Σk;
+# Σconversions = C·D; Σvalue = 12.50·D·Σk.
+AD_TOTALS = {"spend": Decimal("61.35"), "impressions": 60135, "clicks": 600,
+             "platform_conversions": Decimal(30), "platform_conversion_value": Decimal("750.00")}
+
+
+@dataclass
+class Harness:
+    platform: str
+    table: str
+    expected_rows: int
+    expected_totals: dict[str, Any]
+    currency: str | None
+    time_zone: str
+    data_path: str  # regex of the endpoint serving the data pages (faults are injected there)
+    rate_limit_wait: float  # what the fake's throttling answer tells a client to wait
+    restatement: tuple[date, date]  # for "now" = FakeClock's start, 2025-03-20 12:00 UTC
+    supports_refresh: bool
+    fake_options: dict[str, Any] = field(default_factory=dict)
+
+    def start(self):
+        raise NotImplementedError
+
+    def connector(self, fake, clock: FakeClock) -> Connector:
+        raise NotImplementedError
+
+    def credentials(self, fake) -> Credentials:
+        return Credentials(access_token=Secret(fake.access_token),
+                           refresh_token=Secret(fake.refresh_token) if getattr(fake, "refresh_token", None) else None)
+
+    def account(self, accounts: list[Account]) -> Account:
+        return accounts[0]
+
+    def secrets(self, fake) -> list[str]:
+        return [fake.access_token]
+
+
+class MetaHarness(Harness):
+    def start(self):
+        return meta.FakeMetaAds(campaign_count=3, days=10, max_page_size=7).start()
+
+    def connector(self, fake, clock):
+        return get_connector("meta_ads", options=make_options(clock),
+                             endpoints=Endpoints(api_url=fake.url, oauth_url=fake.url, version="v25.0"),
+                             app=AppCredentials(client_id=graph.APP_ID, client_secret=Secret(graph.APP_SECRET)))
+
+
+class InstagramHarness(Harness):
+    def start(self):
+        return instagram.FakeInstagram(days=10).start()
+
+    def connector(self, fake, clock):
+        return get_connector("instagram", options=make_options(clock),
+                             endpoints=Endpoints(api_url=fake.url, oauth_url=fake.url, version="v25.0"),
+                             app=AppCredentials(client_id=graph.APP_ID, client_secret=Secret(graph.APP_SECRET)))
+
+
+HARNESSES: list[Harness] = [
+    MetaHarness(platform="meta_ads", table="ad_spend_daily", expected_rows=30, expected_totals=AD_TOTALS,
+                currency="EUR", time_zone="Europe/Berlin", data_path=r"/act_\d+/insights$",
+                rate_limit_wait=60.0,  # BUC estimated_time_to_regain_access = 1 minute
+                restatement=(date(2025, 2, 20), date(2025, 3, 19)), supports_refresh=False),
+    # Account rows only (a range ending before yesterday takes no post snapshot); sums from fakes/instagram.py.
+    InstagramHarness(platform="instagram", table="social_daily", expected_rows=10,
+                     expected_totals={"followers": 95, "reach": 8450, "impressions": 24500, "engagements": 1545},
+                     currency=None, time_zone="America/Los_Angeles", data_path=r"/\d+/insights$",
+                     rate_limit_wait=60.0, restatement=(date(2025, 3, 17), date(2025, 3, 19)),
+                     supports_refresh=False),
+]
