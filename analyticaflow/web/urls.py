@@ -1,6 +1,6 @@
 from django.urls import path
 
-from analyticaflow.web import views
+from analyticaflow.web import dashboard, views
 
 app_name = "web"
 
@@ -9,7 +9,9 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("projects/", views.projects, name="projects"),
-    path("projects/<int:project_id>/", views.project_home, name="project"),
+    path("projects/<int:project_id>/", dashboard.dashboard, name="project"),
+    path("projects/<int:project_id>/utm-audit/", dashboard.utm_audit, name="utm-audit"),
+    path("projects/<int:project_id>/setup/", views.project_setup, name="project-setup"),
     path("projects/<int:project_id>/settings/", views.project_settings, name="project-settings"),
     path("projects/<int:project_id>/settings/write-key/rotate", views.rotate_write_key, name="rotate-write-key"),
     path("projects/<int:project_id>/settings/members", views.member_add, name="member-add"),

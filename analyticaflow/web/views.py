@@ -18,7 +18,8 @@ from analyticaflow.errors import AppError
 from analyticaflow.web.forms import ApiKeyForm, LoginForm, MemberAddForm, MemberRoleForm, ProjectForm
 
 
-def _membership(request: HttpRequest, project_id: int, *, need: str = "read") -> Membership:
+def require_membership(request: HttpRequest, project_id: int, *, need: str = "read") -> Membership:
+    """The caller's membership of the project; 403 when there is none or its role cannot do ``need``."""
     membership = selectors.membership_for(user=request.user, project_id=project_id)
     if membership is None:
         raise PermissionDenied("You are not a member of this project.")
@@ -78,25 +79,25 @@ def projects(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def project_home(request: HttpRequest, project_id: int) -> HttpResponse:
-    membership = _membership(request, project_id)
+def project_setup(request: HttpRequest, project_id: int) -> HttpResponse:
+    membership = require_membership(request, project_id)
     capture_url = request.build_absolute_uri("/v1/track")
     return render(request, "web/project_home.html", {
         "project": membership.project, "membership": membership, "capture_url": capture_url,
-        "section": "home",
+        "section": "setup",
     })
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def project_settings(request: HttpRequest, project_id: int) -> HttpResponse:
-    membership = _membership(request, project_id)
+    membership = require_membership(request, project_id)
     project = membership.project
     is_owner = ROLE_CAN_ADMINISTER[membership.role]
     form = ProjectForm(request.POST or None, initial={
         "name": project.name, "timezone": project.timezone, "currency": project.currency})
     if request.method == "POST":
-        _membership(request, project_id, need="admin")
+        require_membership(request, project_id, need="admin")
         if form.is_valid():
             try:
                 services.project_update(project=project, name=form.cleaned_data["name"],
@@ -124,7 +125,7 @@ def _back_to_settings(project_id: int, anchor: str) -> HttpResponse:
 @login_required
 @require_POST
 def rotate_write_key(request: HttpRequest, project_id: int) -> HttpResponse:
-    membership = _membership(request, project_id, need="admin")
+    membership = require_membership(request, project_id, need="admin")
     services.project_rotate_write_key(project=membership.project)
     messages.success(request, "A new write key is active. Update your tracking code; the old key no longer works.")
     return _back_to_settings(project_id, "write-key")
@@ -133,7 +134,7 @@ def rotate_write_key(request: HttpRequest, project_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def member_add(request: HttpRequest, project_id: int) -> HttpResponse:
-    membership = _membership(request, project_id, need="admin")
+    membership = require_membership(request, project_id, need="admin")
     form = MemberAddForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Enter a valid email address and role.")
@@ -150,7 +151,7 @@ def member_add(request: HttpRequest, project_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def member_change(request: HttpRequest, project_id: int, user_id: int) -> HttpResponse:
-    membership = _membership(request, project_id, need="admin")
+    membership = require_membership(request, project_id, need="admin")
     target = selectors.project_members(project=membership.project).filter(user_id=user_id).first()
     if target is None:
         raise PermissionDenied("No such member.")
@@ -173,7 +174,7 @@ def member_change(request: HttpRequest, project_id: int, user_id: int) -> HttpRe
 @login_required
 @require_POST
 def api_key_issue(request: HttpRequest, project_id: int) -> HttpResponse:
-    membership = _membership(request, project_id, need="admin")
+    membership = require_membership(request, project_id, need="admin")
     form = ApiKeyForm(request.POST)
     if form.is_valid():
         issued = services.api_key_issue(project=membership.project, name=form.cleaned_data["name"],
@@ -188,7 +189,7 @@ def api_key_issue(request: HttpRequest, project_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def api_key_revoke(request: HttpRequest, project_id: int, key_id: int) -> HttpResponse:
-    membership = _membership(request, project_id, need="admin")
+    membership = require_membership(request, project_id, need="admin")
     try:
         services.api_key_revoke(project=membership.project, api_key_id=key_id)
         messages.success(request, "API key revoked.")
