@@ -16,7 +16,7 @@ from analyticaflow.connectors.base import Account, Connector, Endpoints
 from analyticaflow.connectors.credentials import AppCredentials, Credentials
 from analyticaflow.connectors.registry import get_connector
 from analyticaflow.connectors.secret import Secret
-from tests.connectors.fakes import graph, instagram, meta
+from tests.connectors.fakes import google_ads, graph, instagram, meta
 from tests.connectors.support import FakeClock, make_options
 
 FIRST_DAY, LAST_DAY = date(2025, 3, 1), date(2025, 3, 10)
@@ -38,6 +38,7 @@ class Harness:
     rate_limit_wait: float  # what the fake's throttling answer tells a client to wait
     restatement: tuple[date, date]  # for "now" = FakeClock's start, 2025-03-20 12:00 UTC
     supports_refresh: bool
+    min_pages: int = 2  # a complete fetch of the dataset takes at least this many raw pages
     fake_options: dict[str, Any] = field(default_factory=dict)
 
     def start(self):
@@ -77,6 +78,25 @@ class InstagramHarness(Harness):
                              app=AppCredentials(client_id=graph.APP_ID, client_secret=Secret(graph.APP_SECRET)))
 
 
+class GoogleAdsHarness(Harness):
+    def start(self):
+        return google_ads.FakeGoogleAds(days=10, batch_size=7).start()
+
+    def connector(self, fake, clock):
+        return get_connector("google_ads", options=make_options(clock),
+                             endpoints=Endpoints(api_url=fake.url, oauth_url=f"{fake.url}/o/oauth2/v2/auth",
+                                                 token_url=f"{fake.url}/token", version="v26"),
+                             app=AppCredentials(client_id=google_ads.CLIENT_ID,
+                                                client_secret=Secret(google_ads.CLIENT_SECRET),
+                                                developer_token=Secret(google_ads.DEVELOPER_TOKEN)))
+
+    def account(self, accounts):
+        return next(account for account in accounts if account.account_id == "1234567890")
+
+    def secrets(self, fake):
+        return [fake.access_token, fake.refresh_token, google_ads.CLIENT_SECRET, google_ads.DEVELOPER_TOKEN]
+
+
 HARNESSES: list[Harness] = [
     MetaHarness(platform="meta_ads", table="ad_spend_daily", expected_rows=30, expected_totals=AD_TOTALS,
                 currency="EUR", time_zone="Europe/Berlin", data_path=r"/act_\d+/insights$",
@@ -88,4 +108,10 @@ HARNESSES: list[Harness] = [
                      currency=None, time_zone="America/Los_Angeles", data_path=r"/\d+/insights$",
                      rate_limit_wait=60.0, restatement=(date(2025, 3, 17), date(2025, 3, 19)),
                      supports_refresh=False),
+    # One searchStream answer (a JSON array of 5 batches of at most 7 rows) per fetch.
+    GoogleAdsHarness(platform="google_ads", table="ad_spend_daily", expected_rows=30, expected_totals=AD_TOTALS,
+                     currency="USD", time_zone="America/New_York",
+                     data_path=r"customers/1234567890/googleAds:searchStream$",
+                     rate_limit_wait=30.0,  # QuotaErrorDetails.retryDelay "30s"
+                     restatement=(date(2025, 2, 18), date(2025, 3, 19)), supports_refresh=True, min_pages=1),
 ]

@@ -61,7 +61,7 @@ def test_every_platform_is_registered():
 def test_pagination_is_complete_and_totals_match(harness, fake, clock):
     result = fetch_all(harness, fake, clock)
     assert_complete(harness, result)
-    assert len(result.pages) > 1
+    assert len(result.pages) >= harness.min_pages
     assert clock.sleeps == []
 
 
