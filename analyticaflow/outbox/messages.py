@@ -146,7 +146,7 @@ def _message_id(value: Any) -> str:
 
 def _timestamp(value: Any, *, now: dt.datetime | None) -> dt.datetime:
     if value is None:
-        return now or timezone.now()
+        return now or dt.datetime.now(dt.UTC)
     if isinstance(value, str):
         try:
             value = dt.datetime.fromisoformat(value)

@@ -122,7 +122,7 @@ class Relay:
         return stats
 
     def _ship(self, rows: list[OutboxMessage], stats: RelayStats) -> bool:
-        sizes = [len(encode(row.message, sent_at=format_timestamp(timezone.now()))) for row in rows]
+        sizes = [len(encode(row.message, sent_at=format_timestamp(dt.datetime.now(dt.UTC)))) for row in rows]
         groups = pack(sizes, max_messages=self.config.batch_size, max_bytes=self.config.max_batch_bytes)
         for position, group in enumerate(groups):
             delay = self._send([rows[i] for i in group], stats)
@@ -135,7 +135,7 @@ class Relay:
 
     def _send(self, rows: list[OutboxMessage], stats: RelayStats) -> float | None:
         """Send one request; returns the retry delay if the server was unavailable, else None."""
-        sent_at = format_timestamp(timezone.now())
+        sent_at = format_timestamp(dt.datetime.now(dt.UTC))
         body = batch_body([encode(row.message, sent_at=sent_at) for row in rows], sent_at=sent_at)
         outcome = transport.post_batch(self.client, url=self.config.batch_url, write_key=self.config.write_key,
                                        body=body, message_ids=[row.message_id for row in rows])

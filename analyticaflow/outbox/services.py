@@ -108,7 +108,7 @@ def new_claim_token() -> str:
 
 def outbox_claim(*, token: str, limit: int, lease: float, due_at: dt.datetime | None = None,
                  now: dt.datetime | None = None) -> list[OutboxMessage]:
-    """Take up to ``limit`` pending messages due at ``due_at`` (oldest first) for the relay holding ``token``.
+    """Take up to ``limit`` pending messages due at ``due_at`` (earliest due first) for the relay holding ``token``.
 
     A taken row's ``next_attempt_at`` moves ``lease`` seconds ahead, so concurrent relays skip it. On databases
     with ``SELECT ... FOR UPDATE SKIP LOCKED`` the candidates are locked while being taken; elsewhere (SQLite)
@@ -123,7 +123,8 @@ def outbox_claim(*, token: str, limit: int, lease: float, due_at: dt.datetime | 
         # locked"); the guarded UPDATE is atomic on its own.
         with transaction.atomic(using=db) if skip_locked else nullcontext():
             due = (OutboxMessage.objects.using(db)
-                   .filter(status=OutboxStatus.PENDING, next_attempt_at__lte=due_at).order_by("id"))
+                   .filter(status=OutboxStatus.PENDING, next_attempt_at__lte=due_at)
+                   .order_by("next_attempt_at", "id"))  # the order of the index: no sort of a large backlog
             if skip_locked:
                 due = due.select_for_update(skip_locked=True)
             candidates = list(due.values_list("id", flat=True)[:limit])
@@ -133,7 +134,8 @@ def outbox_claim(*, token: str, limit: int, lease: float, due_at: dt.datetime | 
                      .filter(id__in=candidates, status=OutboxStatus.PENDING, next_attempt_at__lte=due_at)
                      .update(claimed_by=token, next_attempt_at=now + dt.timedelta(seconds=lease)))
         if taken:
-            return list(OutboxMessage.objects.using(db).filter(id__in=candidates, claimed_by=token).order_by("id"))
+            claimed = OutboxMessage.objects.using(db).filter(id__in=candidates, claimed_by=token)
+            return sorted(claimed, key=lambda row: candidates.index(row.id))
     return []
 
 

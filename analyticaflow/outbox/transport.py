@@ -6,8 +6,8 @@ The answer is one of three outcomes:
   any other 2xx body means all were accepted.
 - ``Refused``: 400/413/422, the request as a whole was refused for its content. The relay splits the batch to
   find the bad message; a single message refused this way is rejected for good.
-- ``Retry``: network errors, timeouts, 408/429/5xx, and also 401/403/404 (a wrong write key or URL is the
-  shop's configuration, not the messages' fault: they wait until it is fixed).
+- ``Retry``: network errors, timeouts, 408/429/5xx, and also 401/403/404 and redirects (a wrong write key or
+  URL is the shop's configuration, not the messages' fault: they wait until it is fixed).
 """
 
 from __future__ import annotations
@@ -69,11 +69,13 @@ def outcome_of(response: httpx.Response, *, message_ids: Sequence[str]) -> Outco
     if status in CONTENT_REFUSALS:
         return Refused(error=error)
     return Retry(error=error, retry_after=parse_retry_after(response.headers.get("Retry-After")),
-                 configuration=status in CONFIGURATION_HINTS)
+                 configuration=status in CONFIGURATION_HINTS or response.is_redirect)
 
 
 def describe(response: httpx.Response) -> str:
     hint = CONFIGURATION_HINTS.get(response.status_code)
+    if response.is_redirect:
+        hint = f"redirected to {response.headers.get('Location')}: set URL to the final address"
     text = f"HTTP {response.status_code}: {response.text[:1000].strip()}"
     return f"{text} ({hint})" if hint else text
 

@@ -19,6 +19,11 @@ def ring() -> None:
         listener()
 
 
+def interrupt() -> None:
+    """End the relay thread's current wait (to stop it) without starting anything."""
+    _doorbell.set()
+
+
 def wait(timeout: float) -> bool:
     """Block until the bell rings or ``timeout`` seconds pass; True if it rang."""
     rang = _doorbell.wait(timeout)

@@ -87,17 +87,18 @@ def stop_relay_thread(*, timeout: float = 10.0) -> None:
         _running.pop("pid", None)
     if isinstance(stop, threading.Event):
         stop.set()
-        wakeup.ring()
+        wakeup.interrupt()
     if isinstance(thread, threading.Thread):
         thread.join(timeout)
 
 
 def _start_on_demand(**_: object) -> None:
-    if not relay_thread_running():
+    if not relay_thread_running() and os.getpid() not in _declined:
         try:
             start_relay_thread()
         except Exception:
-            # Analytics must never break the shop's request; the system check reports bad settings.
+            # Analytics must never break the shop's request; say it once (the system check names bad settings).
+            _declined.add(os.getpid())
             logger.exception("outbox: cannot start the relay thread")
 
 

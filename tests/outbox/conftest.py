@@ -21,7 +21,7 @@ def collector() -> Iterator[Collector]:
 
 def fast_config(url: str, **overrides) -> OutboxConfig:
     """A relay configuration with test-sized timeouts and backoffs (milliseconds, not seconds)."""
-    values = {"url": url, "write_key": WRITE_KEY, "timeout": 0.5, "backoff_base": 0.02, "backoff_max": 0.2,
-              "poll_interval": 0.05, "lease": 5.0, "thread": False}
+    values = {"url": url, "write_key": WRITE_KEY, "timeout": 5.0, "backoff_base": 0.02, "backoff_max": 0.2,
+              "poll_interval": 0.05, "lease": 10.0, "thread": False}
     values.update(overrides)
     return OutboxConfig(**values)

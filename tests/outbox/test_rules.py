@@ -67,6 +67,9 @@ def response(status: int, body: bytes = b'{"success": true}', **headers: str) ->
                     configuration=True)),
     (404, {}, Retry(error='HTTP 404: {"success": true} (nothing answers at this URL: check '
                     "ANALYTICAFLOW_OUTBOX['URL'])", configuration=True)),
+    (308, {"Location": "https://a.test/v1/batch"},
+     Retry(error='HTTP 308: {"success": true} (redirected to https://a.test/v1/batch: set URL to the final address)',
+           configuration=True)),
 ])
 def test_answers_are_classified(status, headers, expected):
     assert outcome_of(response(status, **headers), message_ids=IDS) == expected

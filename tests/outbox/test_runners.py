@@ -12,13 +12,13 @@ from django.db import transaction
 from analyticaflow import outbox
 from analyticaflow.outbox import worker
 from analyticaflow.outbox.models import OutboxMessage, OutboxStatus
-from tests.outbox.collector import Reply
+from tests.outbox.collector import Hang, Reply
 from tests.outbox.conftest import WRITE_KEY
 
 
 def shop_settings(collector, **extra) -> dict:
-    return {"URL": collector.url, "WRITE_KEY": WRITE_KEY, "TIMEOUT": 0.5, "BACKOFF_BASE": 0.02,
-            "BACKOFF_MAX": 0.2, "POLL_INTERVAL": 0.05, "LEASE": 5.0, "THREAD": False, **extra}
+    return {"URL": collector.url, "WRITE_KEY": WRITE_KEY, "TIMEOUT": 5.0, "BACKOFF_BASE": 0.02,
+            "BACKOFF_MAX": 0.2, "POLL_INTERVAL": 0.05, "LEASE": 10.0, "THREAD": False, **extra}
 
 
 def run(*args: str) -> str:
@@ -131,3 +131,22 @@ def test_no_thread_unless_enabled(settings, collector, client, no_relay_thread, 
     time.sleep(0.2)
     assert collector.requests == []
     assert OutboxMessage.objects.get().status == OutboxStatus.PENDING
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_shop_never_waits_for_a_hanging_analytics_server(settings, collector, no_relay_thread):
+    settings.ANALYTICAFLOW_OUTBOX = shop_settings(collector, THREAD=True, TIMEOUT=1.5)
+    collector.answer = lambda request: Hang(2.0)
+    outbox.track(user_id="u0", event="Signed Up")  # wakes the thread, which now waits on the server
+    wait_until(lambda: len(collector.requests) == 1)
+    slowest = 0.0
+    for number in range(1, 51):
+        started = time.perf_counter()
+        with transaction.atomic():
+            outbox.track(user_id=f"u{number}", event="Product Viewed", properties={"sku": number})
+        slowest = max(slowest, time.perf_counter() - started)
+    assert len(collector.requests) == 1  # the relay is still stuck on its first request...
+    assert slowest < 0.5, f"an emit took {slowest:.2f} s"  # ...and no emit waited for it
+    worker.stop_relay_thread()
+    assert not worker.relay_thread_running()
+    assert OutboxMessage.objects.filter(status=OutboxStatus.PENDING).count() == 51

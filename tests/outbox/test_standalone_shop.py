@@ -85,7 +85,7 @@ def collector() -> Iterator[Collector]:
 
 
 def shop_outbox(collector: Collector, **extra) -> dict:
-    return {"URL": collector.url, "WRITE_KEY": WRITE_KEY, "THREAD": False, "TIMEOUT": 2.0, "LEASE": 60.0,
+    return {"URL": collector.url, "WRITE_KEY": WRITE_KEY, "THREAD": False, "TIMEOUT": 5.0, "LEASE": 60.0,
             **extra}
 
 
