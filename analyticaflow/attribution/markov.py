@@ -29,7 +29,6 @@ import numpy as np
 from analyticaflow.attribution.contracts import AttributionOptions
 from analyticaflow.attribution.journeys import JourneySet
 from analyticaflow.attribution.registry import ModelCredit, register, split_by_campaign
-from analyticaflow.attribution.segments import collapse_repeats, count_within, segment_ids
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,24 +69,29 @@ def paths_of(journeys: JourneySet) -> PathSet:
 
 def transition_counts(paths: PathSet) -> tuple[np.ndarray, np.ndarray]:
     """Counts of the collapsed chain, rows (channels..., start) x columns (channels..., conversion, null),
-    and per channel the total value of conversions reached from it."""
+    and per channel the total value of conversions reached from it.
+
+    Collapsing consecutive repeats (A > A > B into A > B) removes exactly the A -> A transitions and changes
+    neither a path's first nor its last channel, so the counts are taken on the paths as they are and the
+    self-transitions dropped: no collapsed copy of millions of paths is ever built."""
     n = paths.n_channels
-    start, conversion, null = n, n, n + 1
-    offsets, codes = collapse_repeats(paths.offsets, paths.codes)
-    lengths = np.diff(offsets)
-    filled = lengths > 0
-    path_of = segment_ids(offsets)
-    walks = (paths.conversions + paths.nulls)[path_of]
-    first = np.zeros(len(codes), dtype=bool)
-    first[offsets[:-1][filled]] = True
-    previous = np.empty_like(codes)
-    previous[1:] = codes[:-1]
-    previous[first] = start
-    last = codes[offsets[1:][filled] - 1]
     width = n + 2
-    keys = np.concatenate([previous * width + codes, last * width + conversion, last * width + null])
-    weights = np.concatenate([walks, paths.conversions[filled], paths.nulls[filled]])
-    counts = np.bincount(keys, weights=weights, minlength=(n + 1) * width).reshape(n + 1, width)
+    codes = paths.codes
+    lengths = np.diff(paths.offsets)
+    filled = lengths > 0
+    walks = paths.conversions + paths.nulls
+    step_weight = np.repeat(walks, lengths)[1:]
+    boundaries = paths.offsets[1:-1]
+    step_weight[boundaries[(lengths[1:] > 0) & (boundaries > 0)] - 1] = 0.0  # no step from a path into the next
+    steps = np.bincount(codes[:-1] * width + codes[1:], weights=step_weight, minlength=n * width)
+    counts = np.zeros((n + 1, width))
+    counts[:n] = steps.reshape(n, width)
+    counts[np.arange(n), np.arange(n)] = 0.0
+    first = codes[paths.offsets[:-1][filled]]
+    last = codes[paths.offsets[1:][filled] - 1]
+    counts[n, :n] = np.bincount(first, weights=walks[filled], minlength=n)
+    counts[:n, n] = np.bincount(last, weights=paths.conversions[filled], minlength=n)
+    counts[:n, n + 1] = np.bincount(last, weights=paths.nulls[filled], minlength=n)
     value_from = np.bincount(last, weights=paths.value[filled], minlength=n)
     return counts, value_from
 
@@ -125,15 +129,13 @@ def solve(paths: PathSet) -> MarkovSolution:
 @register("markov")
 def markov(journeys: JourneySet, options: AttributionOptions) -> ModelCredit:
     """Channels get their removal-effect credit; a channel's campaigns share it in proportion to the channel's
-    touchpoints on converting journeys (each journey counted once per channel: by conversion for conversions,
-    by value for value), falling back to its non-converting paths for a channel never on a converting one."""
+    touchpoints on converting journeys (k touchpoints, k shares; weighted by conversion for conversions and by
+    conversion value for value), falling back to its non-converting paths for a channel never on a converting
+    journey (such a channel can still lead walks to channels that convert)."""
     solution = solve(paths_of(journeys))
-    repeats = count_within(journeys.offsets, journeys.touch_channel, max(journeys.n_channels, 1))
-    null_repeats = count_within(journeys.null_offsets, journeys.null_channel, max(journeys.n_channels, 1))
-    per_journey = 1.0 / repeats
-    by_conversion = (journeys.touch_pair, per_journey)
-    by_value = (journeys.touch_pair, per_journey * journeys.conversion_value[journeys.touch_conversion])
-    by_null_path = (journeys.null_pair, 1.0 / null_repeats)
+    by_conversion = (journeys.touch_pair, np.ones(len(journeys.touch_pair)))
+    by_value = (journeys.touch_pair, journeys.conversion_value[journeys.touch_conversion])
+    by_null_path = (journeys.null_pair, np.ones(len(journeys.null_pair)))
     names = journeys.channels
     return ModelCredit(
         channel_conversions=solution.conversion_credit,

@@ -9,10 +9,6 @@ from dataclasses import dataclass
 import numpy as np
 
 
-def lengths_of(offsets: np.ndarray) -> np.ndarray:
-    return np.diff(offsets)
-
-
 def segment_ids(offsets: np.ndarray) -> np.ndarray:
     """For every element, the index of the sequence it belongs to."""
     return np.repeat(np.arange(len(offsets) - 1, dtype=np.int64), np.diff(offsets))
@@ -36,11 +32,6 @@ def gather(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return np.repeat(starts.astype(np.int64), lengths) + positions(offsets)
 
 
-def segment_sum(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """Sum per sequence (empty sequences give 0)."""
-    return np.bincount(segment_ids(offsets), weights=values, minlength=len(offsets) - 1).astype(np.float64)
-
-
 def segment_reduce(ufunc: np.ufunc, values: np.ndarray, offsets: np.ndarray, empty) -> np.ndarray:
     """``ufunc`` folded over each sequence; empty sequences get ``empty``."""
     lengths = np.diff(offsets)
@@ -51,16 +42,8 @@ def segment_reduce(ufunc: np.ufunc, values: np.ndarray, offsets: np.ndarray, emp
     return out
 
 
-def collapse_repeats(offsets: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Merge consecutive equal codes inside each sequence (A > A > B > A becomes A > B > A)."""
-    if len(codes) == 0:
-        return offsets.copy(), codes.copy()
-    keep = np.ones(len(codes), dtype=bool)
-    keep[1:] = codes[1:] != codes[:-1]
-    keep[offsets[:-1][np.diff(offsets) > 0]] = True
-    kept_before = np.zeros(len(codes) + 1, dtype=np.int64)
-    np.cumsum(keep, out=kept_before[1:])
-    return kept_before[offsets], codes[keep]
+# Up to this many (sequence, code) cells, per-sequence code counts use a dense table instead of a sort.
+_DENSE_CELLS = 1 << 25
 
 
 def count_within(offsets: np.ndarray, codes: np.ndarray, n_codes: int) -> np.ndarray:
@@ -68,16 +51,23 @@ def count_within(offsets: np.ndarray, codes: np.ndarray, n_codes: int) -> np.nda
     if len(codes) == 0:
         return np.zeros(0, dtype=np.int64)
     keys = segment_ids(offsets) * n_codes + codes
+    if (len(offsets) - 1) * n_codes <= _DENSE_CELLS:
+        return np.bincount(keys, minlength=(len(offsets) - 1) * n_codes)[keys]
     _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
     return counts[inverse]
 
 
 def distinct_within(offsets: np.ndarray, codes: np.ndarray, n_codes: int) -> np.ndarray:
     """For every sequence, how many distinct codes it holds."""
+    n_sequences = len(offsets) - 1
     if len(codes) == 0:
-        return np.zeros(len(offsets) - 1, dtype=np.int64)
-    keys = np.unique(segment_ids(offsets) * n_codes + codes)
-    return np.bincount(keys // n_codes, minlength=len(offsets) - 1)
+        return np.zeros(n_sequences, dtype=np.int64)
+    keys = segment_ids(offsets) * n_codes + codes
+    if n_sequences * n_codes <= _DENSE_CELLS:
+        present = np.bincount(keys, minlength=n_sequences * n_codes).reshape(n_sequences, n_codes) > 0
+        return present.sum(axis=1)
+    keys = np.unique(keys)
+    return np.bincount(keys // n_codes, minlength=n_sequences)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,10 +9,12 @@ import random
 from collections import defaultdict
 from datetime import timedelta
 
+import numpy as np
 import pytest
 
 from analyticaflow.attribution import attribute, build_journeys
-from analyticaflow.attribution.markov import paths_of, solve
+from analyticaflow.attribution.markov import PathSet, paths_of, solve
+from analyticaflow.attribution.segments import group_identical
 from tests.attribution.builders import order, path_journeys, shares, touch
 from tests.plugins.servers import service_missing
 
@@ -50,6 +52,23 @@ def test_consecutive_repeats_collapse_into_one_state():
     assert probabilities[0, 0] == 0.0 and probabilities[0, 1] == 1.0  # A -> A never, A -> B always
 
 
+def test_weighted_distinct_paths_give_the_same_chain_as_every_journey():
+    converting, non_converting = random_paths(5, 300, ["google", "facebook", "email", "direct"])
+    every = paths_of(path_journeys(converting, non_converting))
+    groups = group_identical(every.offsets, every.codes, every.n_channels)
+    n = len(groups.offsets) - 1
+    # Distinct paths with their weights, plus an empty path of weight zero (it must change nothing).
+    weighted = PathSet(offsets=np.r_[0, groups.offsets], codes=groups.codes, n_channels=every.n_channels,
+                       conversions=np.r_[0.0, np.bincount(groups.inverse, every.conversions, minlength=n)],
+                       value=np.r_[0.0, np.bincount(groups.inverse, every.value, minlength=n)],
+                       nulls=np.r_[0.0, np.bincount(groups.inverse, every.nulls, minlength=n)])
+    assert n < len(every.offsets) - 1
+    expected, got = solve(every), solve(weighted)
+    assert got.transition_probabilities == pytest.approx(expected.transition_probabilities)
+    assert got.conversion_credit == pytest.approx(expected.conversion_credit)
+    assert got.value_credit == pytest.approx(expected.value_credit)
+
+
 def test_conversion_without_touchpoint_is_the_path_direct():
     no_touch = attribute(journeys=path_journeys([([], 10.0), (["email"], 5.0)], [["email"]]), model="markov")
     explicit = attribute(journeys=path_journeys([(["direct"], 10.0), (["email"], 5.0)], [["email"]]), model="markov")
@@ -69,9 +88,10 @@ def test_campaigns_share_their_channels_credit():
     result = attribute(journeys=journeys, model="markov")
     google = result.channel("google")
     campaigns = {(c.channel, c.campaign): (c.conversions, c.value) for c in result.campaigns}
-    # google is on two converting journeys: o1 (brand and generic, half each) and o2 (brand).
-    assert campaigns[("google", "brand")] == pytest.approx((google.conversions * 0.75, google.value * 0.625))
-    assert campaigns[("google", "generic")] == pytest.approx((google.conversions * 0.25, google.value * 0.375))
+    # google touchpoints on converting journeys: o1 (worth 30) brand and generic, o2 (worth 10) brand.
+    # Conversions: brand 2 of 3 touchpoints; value: brand 30 + 10 of 30 + 30 + 10.
+    assert campaigns[("google", "brand")] == pytest.approx((google.conversions * 2 / 3, google.value * 4 / 7))
+    assert campaigns[("google", "generic")] == pytest.approx((google.conversions / 3, google.value * 3 / 7))
     # bing is only on a non-converting path, yet leads to email: its credit goes to its campaign there.
     assert result.channel("bing").conversions > 0
     assert campaigns[("bing", "spring")] == pytest.approx(
