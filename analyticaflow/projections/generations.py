@@ -38,11 +38,17 @@ GENERATIONS = TableSpec(
         col("generation", INT),
         col("status", TEXT),
         col("versions", TEXT),  # JSON {projection: version}
-        col("checkpoint_seq", INT),
         col("project_id", INT, True),  # a one-project replay: the project rebuilt from the log
         col("base_seq", INT),  # ... and the seq up to which the other projects were copied
         col("updated_at", TIMESTAMP),
     ),
+    key=("generation",),
+)
+# Apart from the status rows, so that a projector moving its checkpoint never rewrites a status that a replay
+# changed meanwhile (ClickHouse has no transactions to order the two).
+CHECKPOINTS = TableSpec(
+    "projection_checkpoints",
+    (col("generation", INT), col("checkpoint_seq", INT), col("updated_at", TIMESTAMP)),
     key=("generation",),
 )
 
@@ -76,8 +82,9 @@ def ensure_schema(warehouse: Warehouse) -> Generation:
     """Create the archive, the bookkeeping table and a first served generation if there is none."""
     dialect = warehouse.dialect
     with warehouse.transaction():
-        for statement in dialect.create_table(GENERATIONS, GENERATIONS.name):
-            warehouse.execute(statement)
+        for spec in (GENERATIONS, CHECKPOINTS):
+            for statement in dialect.create_table(spec, spec.name):
+                warehouse.execute(statement)
         for spec in ARCHIVE_TABLES:
             for statement in (
                 *dialect.create_table(spec, archive_name(spec.name)),
@@ -87,14 +94,18 @@ def ensure_schema(warehouse: Warehouse) -> Generation:
         served = served_generation(warehouse)
         if served is None:
             served = create_generation(warehouse, generation=1, status=SERVED, checkpoint_seq=0)
-            point_views(warehouse, served)
+        # Also repairs views left pointing elsewhere by a swap that stopped halfway (ClickHouse).
+        point_views(warehouse, served)
     return served
 
 
 def generations(warehouse: Warehouse) -> list[Generation]:
+    dialect = warehouse.dialect
     rows = warehouse.query(
-        f"SELECT generation, status, versions, checkpoint_seq, project_id, base_seq, updated_at "
-        f"FROM {warehouse.dialect.read(GENERATIONS.name)} ORDER BY generation"
+        f"SELECT g.generation, g.status, g.versions, coalesce(c.checkpoint_seq, 0), g.project_id, g.base_seq, "
+        f"g.updated_at FROM {dialect.read_as(GENERATIONS.name, 'g')} "
+        f"LEFT JOIN (SELECT generation, checkpoint_seq FROM {dialect.read(CHECKPOINTS.name)}) AS c "
+        "ON g.generation = c.generation ORDER BY g.generation"
     )
     return [Generation(g, s, json.loads(v), c, p, b, u) for g, s, v, c, p, b, u in rows]
 
@@ -116,27 +127,37 @@ def generation_by_number(warehouse: Warehouse, number: int) -> Generation:
     raise LookupError(f"no projection generation {number}")
 
 
-def save_generation(warehouse: Warehouse, generation: Generation) -> None:
-    data = arrow_table(
-        GENERATIONS,
-        {
-            "generation": [generation.generation],
-            "status": [generation.status],
-            "versions": [json.dumps(generation.versions, sort_keys=True)],
-            "checkpoint_seq": [generation.checkpoint_seq],
-            "project_id": [generation.project_id],
-            "base_seq": [generation.base_seq],
-            "updated_at": [generation.updated_at.replace(tzinfo=None)],
-        },
-    )
-    stage = f"stage_generation_{generation.generation}"
-    warehouse.stage(stage, GENERATIONS, data)
+def _upsert_one(warehouse: Warehouse, spec: TableSpec, values: dict, *, version: int) -> None:
+    stage = ident(f"stage_{spec.name}_{values['generation']}")
+    warehouse.stage(stage, spec, arrow_table(spec, {name: [value] for name, value in values.items()}))
     try:
-        # A wall-clock version: bookkeeping rows change without the log moving (status flips).
-        for statement in warehouse.dialect.upsert(GENERATIONS, GENERATIONS.name, stage, version=time.time_ns()):
+        for statement in warehouse.dialect.upsert(spec, spec.name, stage, version=version):
             warehouse.execute(statement)
     finally:
         warehouse.drop_stage(stage)
+
+
+def save_generation(warehouse: Warehouse, generation: Generation) -> None:
+    """Store the generation's status row (its checkpoint is :func:`save_checkpoint`'s)."""
+    values = {
+        "generation": generation.generation,
+        "status": generation.status,
+        "versions": json.dumps(generation.versions, sort_keys=True),
+        "project_id": generation.project_id,
+        "base_seq": generation.base_seq,
+        "updated_at": generation.updated_at.replace(tzinfo=None),
+    }
+    # A wall-clock version: status rows change without the log moving.
+    _upsert_one(warehouse, GENERATIONS, values, version=time.time_ns())
+
+
+def save_checkpoint(warehouse: Warehouse, generation: Generation) -> None:
+    values = {
+        "generation": generation.generation,
+        "checkpoint_seq": generation.checkpoint_seq,
+        "updated_at": datetime.now(UTC).replace(tzinfo=None),
+    }
+    _upsert_one(warehouse, CHECKPOINTS, values, version=generation.checkpoint_seq)
 
 
 def with_changes(generation: Generation, **changes) -> Generation:
@@ -168,6 +189,7 @@ def create_generation(
             for statement in (*dialect.drop_table(table), *dialect.create_table(spec, table)):
                 warehouse.execute(statement)
         save_generation(warehouse, created)
+        save_checkpoint(warehouse, created)
     return created
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from analyticaflow.eventlog.contracts import StoredEvent
 from analyticaflow.projections import derive
 from analyticaflow.projections.event_types import IdentityLink, ProjectedEvent, project, utc_naive
-from analyticaflow.projections.generations import Generation, archive_name, save_generation, with_changes
+from analyticaflow.projections.generations import Generation, archive_name, save_checkpoint, with_changes
 from analyticaflow.projections.identity import Member, resolve
 from analyticaflow.warehouse.backends import Warehouse, arrow_table
 from analyticaflow.warehouse.schema import INT, TEXT, TableSpec, col
@@ -97,7 +97,7 @@ class Projector:
             if projected:
                 self._project(projected, version=last_seq)
             advanced = with_changes(self.generation, checkpoint_seq=last_seq)
-            save_generation(self.warehouse, advanced)
+            save_checkpoint(self.warehouse, advanced)
         self.generation = advanced
         return ChunkResult(len(kept), last_seq)
 

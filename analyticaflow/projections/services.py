@@ -26,17 +26,23 @@ def projections_catch_up(
     generation: Generation | None = None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     max_chunks: int | None = None,
+    until_seq: int | None = None,
 ) -> Generation:
     """Apply the log after ``generation``'s checkpoint (default: the served generation) up to the head.
 
-    Returns the generation with its new checkpoint. ``max_chunks`` bounds the work of one call.
+    Returns the generation with its new checkpoint. ``max_chunks`` bounds the work of one call;
+    ``until_seq`` stops exactly there (replay brings two generations to the same seq before swapping).
     """
     if generation is None:
         generation = served_generation(warehouse) or ensure_schema(warehouse)
     projector = Projector(warehouse, generation, archive=generation.status == "served")
     chunks = 0
     while max_chunks is None or chunks < max_chunks:
+        if until_seq is not None and projector.generation.checkpoint_seq >= until_seq:
+            break
         chunk = log.read(after_seq=projector.generation.checkpoint_seq, limit=chunk_size)
+        if until_seq is not None:
+            chunk = [event for event in chunk if event.seq <= until_seq]  # seqs may have gaps
         if not chunk:
             break
         projector.apply(chunk)

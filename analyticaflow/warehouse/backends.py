@@ -230,7 +230,9 @@ class ChdbWarehouse(_ClickHouseBase):
 
     def close(self) -> None:
         with self._lock:
-            self._session.close()
+            if self._session is not None:
+                self._session.close()
+                self._session = None
 
 
 class ClickHouseWarehouse(_ClickHouseBase):

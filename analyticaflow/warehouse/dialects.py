@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from analyticaflow.warehouse.schema import Column, ColumnType, TableSpec
+from analyticaflow.warehouse.schema import DECIMAL_PRECISION, DECIMAL_SCALE, Column, ColumnType, TableSpec
 from analyticaflow.warehouse.sql import MARKER_RE, Sql, ident
 
 VERSION_COLUMN = "_version"
@@ -113,6 +113,23 @@ class Dialect:
         """``expr`` of the previous row in ``window`` (``PARTITION BY ... ORDER BY ...``), NULL on the first."""
         raise NotImplementedError
 
+    # --- functions of the reports (metrics over dates in a project's time zone) --------------------------
+    def to_float(self, expr: str) -> str:
+        """``expr`` (an exact decimal) as a 64-bit float."""
+        raise NotImplementedError
+
+    def to_date(self, expr: str) -> str:
+        """The calendar date of a timestamp (its wall time as stored)."""
+        raise NotImplementedError
+
+    def add_seconds(self, expr: str, seconds: str) -> str:
+        """A timestamp moved by an integer number of seconds (e.g. a UTC offset)."""
+        raise NotImplementedError
+
+    def bucket_start(self, granularity: str, expr: str) -> str:
+        """The first date of the day/week (ISO, Monday)/month/quarter/year bucket holding the date ``expr``."""
+        raise NotImplementedError
+
 
 class DuckDBDialect(Dialect):
     name = "duckdb"
@@ -124,6 +141,7 @@ class DuckDBDialect(Dialect):
         ColumnType.DATE: "DATE",
         ColumnType.FLAG: "UTINYINT",
         ColumnType.TEXT_MAP: "MAP(VARCHAR, VARCHAR)",
+        ColumnType.DECIMAL: f"DECIMAL({DECIMAL_PRECISION}, {DECIMAL_SCALE})",
     }
 
     def placeholder(self, name: str, value: Any) -> str:
@@ -184,6 +202,22 @@ class DuckDBDialect(Dialect):
 
     def previous(self, expr: str, window: str) -> str:
         return f"lag({expr}) OVER ({window})"
+
+    BUCKET_UNITS = {"week": "week", "month": "month", "quarter": "quarter", "year": "year"}
+
+    def to_float(self, expr: str) -> str:
+        return f"CAST({expr} AS DOUBLE)"
+
+    def to_date(self, expr: str) -> str:
+        return f"CAST({expr} AS DATE)"
+
+    def add_seconds(self, expr: str, seconds: str) -> str:
+        return f"({expr} + to_seconds({seconds}))"
+
+    def bucket_start(self, granularity: str, expr: str) -> str:
+        if granularity == "day":
+            return expr
+        return f"CAST(date_trunc('{self.BUCKET_UNITS[granularity]}', {expr}) AS DATE)"
 
 
 def clickhouse_text(value: Any) -> str:
@@ -246,6 +280,7 @@ class ClickHouseDialect(Dialect):
         ColumnType.DATE: "Date32",
         ColumnType.FLAG: "UInt8",
         ColumnType.TEXT_MAP: "Map(String, String)",
+        ColumnType.DECIMAL: f"Decimal({DECIMAL_PRECISION}, {DECIMAL_SCALE})",
     }
 
     def placeholder(self, name: str, value: Any) -> str:
@@ -332,6 +367,27 @@ class ClickHouseDialect(Dialect):
 
     def previous(self, expr: str, window: str) -> str:
         return f"lagInFrame(toNullable({expr})) OVER ({window} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
+
+    BUCKET_FUNCTIONS = {
+        "week": "toMonday",
+        "month": "toStartOfMonth",
+        "quarter": "toStartOfQuarter",
+        "year": "toStartOfYear",
+    }
+
+    def to_float(self, expr: str) -> str:
+        return f"toFloat64({expr})"
+
+    def to_date(self, expr: str) -> str:
+        return f"toDate32({expr})"
+
+    def add_seconds(self, expr: str, seconds: str) -> str:
+        return f"addSeconds({expr}, {seconds})"
+
+    def bucket_start(self, granularity: str, expr: str) -> str:
+        if granularity == "day":
+            return expr
+        return f"toDate32({self.BUCKET_FUNCTIONS[granularity]}({expr}))"
 
 
 DIALECTS: dict[str, Dialect] = {"duckdb": DuckDBDialect(), "clickhouse": ClickHouseDialect()}

@@ -16,6 +16,7 @@ class ColumnType(Enum):
     DATE = "date"
     FLAG = "flag"  # 0/1
     TEXT_MAP = "text_map"  # map text → text
+    DECIMAL = "decimal"  # exact: 18 digits, 6 after the point (money kept to the micro unit, as platforms report it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,3 +69,5 @@ INT, FLOAT, TEXT, TIMESTAMP, DATE, FLAG, TEXT_MAP = (
     ColumnType.FLAG,
     ColumnType.TEXT_MAP,
 )
+DECIMAL = ColumnType.DECIMAL
+DECIMAL_PRECISION, DECIMAL_SCALE = 18, 6

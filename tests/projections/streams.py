@@ -120,13 +120,28 @@ def generated_stream(
     import random
 
     rng = random.Random(seed)
-    referrers = [None, "https://www.google.com/", "https://www.bing.com/search", "https://t.co/x",
-                 "https://l.facebook.com/", "https://blog.example.org/post", "https://shop.test/cart"]
-    campaigns = [None, {"source": "newsletter", "medium": "email", "name": "spring"},
-                 {"source": "Facebook", "medium": "paid_social", "name": "retarget", "content": "ad-7"}]
-    urls = ["https://shop.test/", "https://shop.test/p/1?gclid=g1", "https://shop.test/p/2?fbclid=f2",
-            "https://shop.test/p/3?yclid=y3", "https://shop.test/p/4?twclid=t4",
-            "https://shop.test/?utm_source=partner&utm_medium=referral&utm_campaign=collab"]
+    referrers = [
+        None,
+        "https://www.google.com/",
+        "https://www.bing.com/search",
+        "https://t.co/x",
+        "https://l.facebook.com/",
+        "https://blog.example.org/post",
+        "https://shop.test/cart",
+    ]
+    campaigns = [
+        None,
+        {"source": "newsletter", "medium": "email", "name": "spring"},
+        {"source": "Facebook", "medium": "paid_social", "name": "retarget", "content": "ad-7"},
+    ]
+    urls = [
+        "https://shop.test/",
+        "https://shop.test/p/1?gclid=g1",
+        "https://shop.test/p/2?fbclid=f2",
+        "https://shop.test/p/3?yclid=y3",
+        "https://shop.test/p/4?twclid=t4",
+        "https://shop.test/?utm_source=partner&utm_medium=referral&utm_campaign=collab",
+    ]
     devices = {p: [f"dev-{p}-{d}" for d in range(rng.randint(1, 3))] for p in range(people)}
     clock = {p: rng.uniform(0, 600) for p in range(people)}
     records: list[EventRecord] = []
@@ -142,22 +157,53 @@ def generated_stream(
         user = f"user-{p}" if rng.random() < 0.3 else None
         roll = rng.random()
         if roll < 0.45:
-            records.append(page(rng.choice(urls), referrer=rng.choice(referrers), campaign=rng.choice(campaigns),
-                                project_id=project_id, anonymous_id=anon, user_id=user, timestamp=when))
+            records.append(
+                page(
+                    rng.choice(urls),
+                    referrer=rng.choice(referrers),
+                    campaign=rng.choice(campaigns),
+                    project_id=project_id,
+                    anonymous_id=anon,
+                    user_id=user,
+                    timestamp=when,
+                )
+            )
         elif roll < 0.6:
-            records.append(identify(project_id=project_id, anonymous_id=anon, user_id=f"user-{p}", timestamp=when,
-                                    traits={"plan": rng.choice(["free", "pro"]), "n": rng.randint(0, 9)}))
+            records.append(
+                identify(
+                    project_id=project_id,
+                    anonymous_id=anon,
+                    user_id=f"user-{p}",
+                    timestamp=when,
+                    traits={"plan": rng.choice(["free", "pro"]), "n": rng.randint(0, 9)},
+                )
+            )
         elif roll < 0.64:
             records.append(alias(f"user-{p}", project_id=project_id, user_id=f"member-{p}", timestamp=when))
         elif roll < 0.72:
             orders += 1
             order_id = f"o-{rng.randint(1, max(1, orders))}"  # repeats: duplicates by order_id
-            records.append(track("Order Completed", project_id=project_id, anonymous_id=anon, user_id=user,
-                                 timestamp=when, properties={"order_id": order_id, "revenue": rng.choice([10, 25.5]),
-                                                             "currency": "usd"}))
+            records.append(
+                track(
+                    "Order Completed",
+                    project_id=project_id,
+                    anonymous_id=anon,
+                    user_id=user,
+                    timestamp=when,
+                    properties={"order_id": order_id, "revenue": rng.choice([10, 25.5]), "currency": "usd"},
+                )
+            )
         elif roll < 0.74 and unknown_types:  # only a list log takes types outside the Segment spec
             records.append(message("beacon", project_id=project_id, anonymous_id=anon, timestamp=when))
         else:
-            records.append(track(rng.choice(["Product Viewed", "Signed Up", "Mystery Thing"]), project_id=project_id,
-                                 anonymous_id=anon, user_id=user, timestamp=when, properties={"sku": "x"}))
+            records.append(
+                track(
+                    rng.choice(["Product Viewed", "Signed Up", "Mystery Thing"]),
+                    project_id=project_id,
+                    anonymous_id=anon,
+                    user_id=user,
+                    timestamp=when,
+                    properties={"sku": "x"},
+                )
+            )
     return records

@@ -8,8 +8,12 @@ from analyticaflow.projections.channels import origin_of
 
 CASES = [
     # campaign, url, referrer → channel, source, medium
-    ({"source": "Newsletter", "medium": "email"}, "https://shop.test/?gclid=1", "https://www.google.com/",
-     ("newsletter", "Newsletter", "email")),
+    (
+        {"source": "Newsletter", "medium": "email"},
+        "https://shop.test/?gclid=1",
+        "https://www.google.com/",
+        ("newsletter", "Newsletter", "email"),
+    ),
     ({}, "https://shop.test/?utm_source=partner&utm_medium=referral", None, ("partner", "partner", "referral")),
     ({}, "https://shop.test/p?gclid=abc", None, ("google", "google", "cpc")),
     ({}, "https://shop.test/p?x=1&fbclid=abc", "https://www.google.com/", ("facebook", "facebook", "cpc")),

@@ -25,7 +25,9 @@ def run_child(kind: str, directory: Path, log_path: Path, *, kill_after: float |
     """Run the projector process; kill -9 it after ``kill_after`` seconds. Its exit code, None if killed."""
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.projections.crash_child", kind, str(directory), str(log_path), "40"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     try:
