@@ -16,7 +16,7 @@ from analyticaflow.connectors.base import Account, Connector, Endpoints
 from analyticaflow.connectors.credentials import AppCredentials, Credentials
 from analyticaflow.connectors.registry import get_connector
 from analyticaflow.connectors.secret import Secret
-from tests.connectors.fakes import google_ads, graph, instagram, meta
+from tests.connectors.fakes import google_ads, graph, instagram, meta, twitter_ads
 from tests.connectors.support import FakeClock, make_options
 
 FIRST_DAY, LAST_DAY = date(2025, 3, 1), date(2025, 3, 10)
@@ -97,6 +97,24 @@ class GoogleAdsHarness(Harness):
         return [fake.access_token, fake.refresh_token, google_ads.CLIENT_SECRET, google_ads.DEVELOPER_TOKEN]
 
 
+class TwitterAdsHarness(Harness):
+    def start(self):
+        return twitter_ads.FakeTwitterAds(days=10).start()
+
+    def connector(self, fake, clock):
+        fake.now = clock.now  # rate-limit resets are epoch seconds: the fake must share the test's clock
+        return get_connector("twitter_ads", options=make_options(clock),
+                             endpoints=Endpoints(api_url=fake.url, oauth_url=fake.url, version="12"),
+                             app=AppCredentials(client_id=twitter_ads.CONSUMER_KEY,
+                                                client_secret=Secret(twitter_ads.CONSUMER_SECRET)))
+
+    def credentials(self, fake):
+        return Credentials(access_token=Secret(fake.access_token), token_secret=Secret(fake.token_secret))
+
+    def secrets(self, fake):
+        return [fake.access_token, fake.token_secret, twitter_ads.CONSUMER_SECRET]
+
+
 HARNESSES: list[Harness] = [
     MetaHarness(platform="meta_ads", table="ad_spend_daily", expected_rows=30, expected_totals=AD_TOTALS,
                 currency="EUR", time_zone="Europe/Berlin", data_path=r"/act_\d+/insights$",
@@ -114,4 +132,9 @@ HARNESSES: list[Harness] = [
                      data_path=r"customers/1234567890/googleAds:searchStream$",
                      rate_limit_wait=30.0,  # QuotaErrorDetails.retryDelay "30s"
                      restatement=(date(2025, 2, 18), date(2025, 3, 19)), supports_refresh=True, min_pages=1),
+    # 10 days <= 14: synchronous stats in windows of 7 + 3 days, each for both placements, plus campaign pages.
+    TwitterAdsHarness(platform="twitter_ads", table="ad_spend_daily", expected_rows=30, expected_totals=AD_TOTALS,
+                      currency="USD", time_zone="America/Los_Angeles", data_path=r"/stats/accounts/",
+                      rate_limit_wait=120.0,  # x-rate-limit-reset = now + 120 s
+                      restatement=(date(2025, 3, 13), date(2025, 3, 19)), supports_refresh=False),
 ]
