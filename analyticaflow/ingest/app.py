@@ -108,7 +108,6 @@ def capture_batch(environ: dict[str, Any], start_response: StartResponse) -> lis
         sent_at=data.get("sentAt"),
         context=data.get("context"),
         integrations=data.get("integrations"),
-        check_size=len(body) > MAX_MESSAGE_BYTES,
     )
     outcome = _capture(enumerate(data["batch"]), envelope)
     rejected = [{"index": r.index, "messageId": r.message_id, "errors": r.errors} for r in outcome.rejected]
@@ -122,8 +121,7 @@ def single_endpoint(message_type: str):
         message = _parse_object(body)
         if project_id is None:
             project_id = _project_of(message.get("writeKey"))
-        envelope = Envelope(project_id=project_id, received_at=datetime.now(UTC), endpoint_type=message_type,
-                            check_size=False)
+        envelope = Envelope(project_id=project_id, received_at=datetime.now(UTC), endpoint_type=message_type)
         outcome = _capture([(0, message)], envelope)
         if outcome.rejected:
             rejection = outcome.rejected[0]

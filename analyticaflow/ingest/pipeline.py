@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 from analyticaflow.eventlog.contracts import EventRecord
-from analyticaflow.ingest.schema import schema_for, validate_message
+from analyticaflow.ingest.schema import parse_time, schema_for, validate_message
 from analyticaflow.ingest.stamping import SKEW_OUT_OF_RANGE, format_time, stamp_message
 
 MAX_MESSAGE_BYTES = 32 * 1024  # per message, as Segment (the SDKs drop bigger ones before sending)
@@ -37,11 +37,12 @@ class Envelope:
     context: dict[str, Any] | None = None  # the batch's ``context``, merged under each message's own
     integrations: dict[str, Any] | None = None  # likewise
     correct_skew: bool = True
-    check_size: bool = True  # False when the whole body is within the per-message limit
     received_at_text: str = field(init=False)
+    sent_at_time: datetime | None = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "received_at_text", format_time(self.received_at))
+        object.__setattr__(self, "sent_at_time", parse_time(self.sent_at))
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,11 +57,6 @@ class Prepared:
     records: list[EventRecord] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
     repeated: int = 0  # a messageId seen earlier in the same request: a duplicate, stored once
-
-
-def _message_id_of(message: Any) -> str | None:
-    value = message.get("messageId") if type(message) is dict else None
-    return value if type(value) is str and value else None
 
 
 def _string_ids(message: dict[str, Any]) -> None:
@@ -78,7 +74,7 @@ def _merge_envelope(message: dict[str, Any], envelope: Envelope) -> None:
 
 
 def prepare_message(message: Any, envelope: Envelope) -> EventRecord | dict[str, list[str]]:
-    """One message → its log record, or its field errors. Stamps the message in place."""
+    """One message → its log record, or its field errors. Stamps a valid message in place."""
     if type(message) is not dict:
         return {"message": [NOT_OBJECT]}
     schema, errors = schema_for(message, envelope.endpoint_type)
@@ -88,23 +84,27 @@ def prepare_message(message: Any, envelope: Envelope) -> EventRecord | dict[str,
     if errors:
         return errors
     message.pop("writeKey", None)  # a credential, not part of the event
-    if envelope.check_size:
-        try:
-            if len(orjson.dumps(message)) > MAX_MESSAGE_BYTES:
-                return {"message": [TOO_LARGE]}
-        except orjson.JSONEncodeError:
-            return {"message": [TOO_DEEP]}
-    message["type"] = schema.type
-    _string_ids(message)
-    _merge_envelope(message, envelope)
+    original = message.copy()  # shallow: stamping replaces top-level values, never mutates nested ones
     happened = stamp_message(message, received_at=envelope.received_at, received_at_text=envelope.received_at_text,
-                             sent_at_text=envelope.sent_at, correct_skew=envelope.correct_skew)
+                             sent_at=envelope.sent_at_time, sent_at_text=envelope.sent_at,
+                             correct_skew=envelope.correct_skew)
     if happened is None:
         return {"sentAt": [SKEW_OUT_OF_RANGE]}
+    message["type"] = schema.type
+    if envelope.context or envelope.integrations:
+        _merge_envelope(message, envelope)
+    _string_ids(message)
     try:
         payload = orjson.dumps(message)
+        # The limit applies to what the client sent; the server's stamps and the batch context are extra.
+        too_large = len(payload) > MAX_MESSAGE_BYTES and len(orjson.dumps(original)) > MAX_MESSAGE_BYTES
+        reason = TOO_LARGE if too_large else None
     except orjson.JSONEncodeError:
-        return {"message": [TOO_DEEP]}
+        payload, reason = b"", TOO_DEEP
+    if reason is not None:
+        message.clear()
+        message.update(original)  # a rejected message is reported as it came
+        return {"message": [reason]}
     get = message.get
     return EventRecord(
         project_id=envelope.project_id,
@@ -124,10 +124,11 @@ def prepare_messages(items: Iterable[tuple[int, Any]], envelope: Envelope) -> Pr
     prepared = Prepared()
     seen: set[str] = set()
     for index, message in items:
-        message_id = _message_id_of(message)
         outcome = prepare_message(message, envelope)
         if type(outcome) is dict:
-            prepared.rejected.append(Rejection(index=index, message_id=message_id, errors=outcome))
+            message_id = message.get("messageId") if type(message) is dict else None
+            prepared.rejected.append(Rejection(index=index, message_id=message_id if type(message_id) is str
+                                               and message_id else None, errors=outcome))
         elif outcome.message_id in seen:
             prepared.repeated += 1
         else:

@@ -1,53 +1,30 @@
 """One schema per message type of the Segment tracking spec, checked by precomputed hand-written rules.
 
-Capture validates on every request, so the rules are plain tuples of (field, check) built once; a check
-returns the reason a present, non-null value is wrong, or ``None``. Absent and ``null`` are the same thing
-(real SDKs send explicit nulls for ids they do not have).
+Capture validates every message of every request, so the rules are data built once (the kind of each
+field the spec defines, the required fields of each type) checked by one inlined pass over the message's
+own fields. Absent and ``null`` are the same thing (real SDKs send explicit nulls for ids they do not have).
 
 Errors come back as ``{field: [reason, ...]}``, the product's field-error shape.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from analyticaflow.eventlog.contracts import EVENT_TYPES
 
-MAX_ID_LENGTH = 255
-MAX_NAME_LENGTH = 255
+MAX_TEXT_LENGTH = 255  # ids, messageId, event and page names
 
 REQUIRED = "is required"
 IDENTITY_REQUIRED = "userId or anonymousId is required"
 NOT_OBJECT = "must be an object"
 NOT_STRING = "must be a string"
 NOT_ID = "must be a string or an integer"
-TOO_LONG = f"must be at most {MAX_ID_LENGTH} characters"
+TOO_LONG = f"must be at most {MAX_TEXT_LENGTH} characters"
 NOT_TIME = "must be an ISO 8601 date-time with a time zone, e.g. 2024-05-01T12:00:00.123Z or ...+02:00"
 UNKNOWN_TYPE = "must be one of " + ", ".join(EVENT_TYPES)
-
-Check = Callable[[Any], str | None]
-
-
-def _id(value: Any) -> str | None:
-    if type(value) is str:
-        return TOO_LONG if len(value) > MAX_ID_LENGTH else None
-    if type(value) is int:
-        return None
-    return NOT_ID
-
-
-def _text(value: Any) -> str | None:
-    if type(value) is not str:
-        return NOT_STRING
-    return TOO_LONG if len(value) > MAX_NAME_LENGTH else None
-
-
-def _object(value: Any) -> str | None:
-    return None if type(value) is dict else NOT_OBJECT
-
 
 def parse_time(value: Any) -> datetime | None:
     """The UTC datetime of an ISO 8601 string with ``Z`` or an offset (any fraction digits), else None."""
@@ -60,27 +37,24 @@ def parse_time(value: Any) -> datetime | None:
         return None
 
 
-def _time(value: Any) -> str | None:
-    return None if parse_time(value) is not None else NOT_TIME
-
-
-# Every field the spec defines with a type, checked on every message type when present.
-COMMON_CHECKS: tuple[tuple[str, Check], ...] = (
-    ("messageId", _text),
-    ("anonymousId", _id),
-    ("userId", _id),
-    ("previousId", _id),
-    ("groupId", _id),
-    ("event", _text),
-    ("name", _text),
-    ("category", _text),
-    ("properties", _object),
-    ("traits", _object),
-    ("context", _object),
-    ("integrations", _object),
-    ("timestamp", _time),
-    ("sentAt", _time),
-)
+# The kinds of the fields the spec defines, checked on every message type when present and not null.
+ID, TEXT, OBJECT, TIME = range(4)
+FIELD_KINDS: dict[str, int] = {
+    "messageId": TEXT,
+    "anonymousId": ID,
+    "userId": ID,
+    "previousId": ID,
+    "groupId": ID,
+    "event": TEXT,
+    "name": TEXT,
+    "category": TEXT,
+    "properties": OBJECT,
+    "traits": OBJECT,
+    "context": OBJECT,
+    "integrations": OBJECT,
+    "timestamp": TIME,
+    "sentAt": TIME,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,28 +79,48 @@ SCHEMAS: dict[str, MessageSchema] = {
 assert set(SCHEMAS) == set(EVENT_TYPES)
 
 
-def _present(value: Any) -> bool:
-    return value is not None and value != ""
+def _field_reason(kind: int, value: Any) -> str | None:
+    """Why a present, non-null value is wrong for its kind of field, or None. Inlined checks: this runs per field
+    of every captured message."""
+    value_type = type(value)
+    if kind == OBJECT:
+        return None if value_type is dict else NOT_OBJECT
+    if kind == TIME:
+        return None if parse_time(value) is not None else NOT_TIME
+    if value_type is str:
+        return None if len(value) <= MAX_TEXT_LENGTH else TOO_LONG
+    if kind == ID:
+        return None if value_type is int else NOT_ID
+    return NOT_STRING
 
 
 def validate_message(message: dict[str, Any], schema: MessageSchema) -> dict[str, list[str]]:
     """Field errors of one message against its type's schema; empty when the message is valid."""
     errors: dict[str, list[str]] = {}
+    kinds = FIELD_KINDS
+    for name, value in message.items():
+        kind = kinds.get(name)
+        if kind is None or value is None:
+            continue
+        if kind == OBJECT and type(value) is dict:
+            continue  # the commonest case, decided without a call
+        reason = _field_reason(kind, value)
+        if reason is not None:
+            errors[name] = [reason]
     get = message.get
-    for field, check in COMMON_CHECKS:
-        value = get(field)
-        if value is not None:
-            reason = check(value)
-            if reason is not None:
-                errors[field] = [reason]
     for field in schema.required:
-        if field not in errors and not _present(get(field)):
+        value = get(field)
+        if (value is None or value == "") and field not in errors:
             errors[field] = [REQUIRED]
-    if schema.needs_identity and not (_present(get("userId")) or _present(get("anonymousId"))):
-        errors.setdefault("userId", []).append(IDENTITY_REQUIRED)
+    if schema.needs_identity:
+        user_id, anonymous_id = get("userId"), get("anonymousId")
+        if (user_id is None or user_id == "") and (anonymous_id is None or anonymous_id == ""):
+            errors.setdefault("userId", []).append(IDENTITY_REQUIRED)
     context = get("context")
-    if type(context) is dict and context.get("traits") is not None and type(context["traits"]) is not dict:
-        errors["context.traits"] = [NOT_OBJECT]
+    if type(context) is dict:
+        traits = context.get("traits")
+        if traits is not None and type(traits) is not dict:
+            errors["context.traits"] = [NOT_OBJECT]
     return errors
 
 

@@ -20,34 +20,40 @@ SKEW_OUT_OF_RANGE = "puts the corrected timestamp out of range"
 
 def format_time(moment: datetime) -> str:
     """UTC ISO 8601 with ``Z``; milliseconds when exact (the SDKs' own precision), else microseconds."""
-    moment = moment.astimezone(UTC)
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
     spec = "milliseconds" if moment.microsecond % 1000 == 0 else "microseconds"
-    return moment.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
+    return moment.isoformat(timespec=spec)[:-6] + "Z"  # drop "+00:00"
 
 
 def stamp_message(message: dict[str, Any], *, received_at: datetime, received_at_text: str,
-                  sent_at_text: str | None, correct_skew: bool) -> datetime | None:
+                  sent_at: datetime | None = None, sent_at_text: str | None = None,
+                  correct_skew: bool = True) -> datetime | None:
     """Stamp a valid message in place and return when it happened (UTC); None when the skew-corrected
-    time falls out of range.
+    time falls out of range (the message is then left as it was).
 
-    ``sent_at_text`` is the batch's ``sentAt``, for messages that carry none of their own.
+    ``sent_at``/``sent_at_text`` are the batch's ``sentAt`` (parsed and as sent), for messages without their own.
     """
-    if not message.get("messageId"):
-        message["messageId"] = str(uuid4())
-    if message.get("sentAt") is None and sent_at_text is not None:
-        message["sentAt"] = sent_at_text
-    message["receivedAt"] = received_at_text
+    own_sent_at = message.get("sentAt")
+    if own_sent_at is not None:
+        sent_at = parse_time(own_sent_at)
     timestamp = parse_time(message.get("timestamp"))
-    sent_at = parse_time(message.get("sentAt")) if correct_skew else None
+    if timestamp is None:
+        happened = received_at
+    elif correct_skew and sent_at is not None:
+        try:
+            happened = timestamp + (received_at - sent_at)
+        except OverflowError:
+            return None
+        message["originalTimestamp"] = message["timestamp"]
+        message["timestamp"] = format_time(happened)
+    else:
+        happened = timestamp
     if timestamp is None:
         message["timestamp"] = received_at_text
-        return received_at
-    if sent_at is None:
-        return timestamp
-    try:
-        corrected = timestamp + (received_at - sent_at)
-    except OverflowError:
-        return None
-    message["originalTimestamp"] = message["timestamp"]
-    message["timestamp"] = format_time(corrected)
-    return corrected
+    if own_sent_at is None and sent_at_text is not None:
+        message["sentAt"] = sent_at_text
+    if not message.get("messageId"):
+        message["messageId"] = str(uuid4())
+    message["receivedAt"] = received_at_text
+    return happened

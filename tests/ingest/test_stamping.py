@@ -14,8 +14,9 @@ RECEIVED_TEXT = "2024-05-01T12:00:08.250Z"
 
 
 def stamp(message: dict, *, sent_at: str | None = None, correct_skew: bool = True):
-    return stamp_message(message, received_at=RECEIVED, received_at_text=RECEIVED_TEXT, sent_at_text=sent_at,
-                         correct_skew=correct_skew)
+    """Stamp as received at RECEIVED, in a batch whose own ``sentAt`` is ``sent_at``."""
+    return stamp_message(message, received_at=RECEIVED, received_at_text=RECEIVED_TEXT,
+                         sent_at=parse_time(sent_at), sent_at_text=sent_at, correct_skew=correct_skew)
 
 
 @pytest.mark.parametrize(
@@ -121,6 +122,7 @@ def test_history_imports_keep_their_timestamps():
 def test_a_correction_out_of_the_calendar_is_refused_not_crashed():
     message = {"timestamp": "9999-12-31T23:59:59Z", "sentAt": "0001-01-01T00:00:00Z"}
     assert stamp(message) is None
+    assert message == {"timestamp": "9999-12-31T23:59:59Z", "sentAt": "0001-01-01T00:00:00Z"}  # left as it was
 
 
 @pytest.mark.parametrize("given", [None, ""])
