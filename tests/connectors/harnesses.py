@@ -16,7 +16,7 @@ from analyticaflow.connectors.base import Account, Connector, Endpoints
 from analyticaflow.connectors.credentials import AppCredentials, Credentials
 from analyticaflow.connectors.registry import get_connector
 from analyticaflow.connectors.secret import Secret
-from tests.connectors.fakes import google_ads, graph, instagram, meta, twitter_ads
+from tests.connectors.fakes import google_ads, graph, instagram, meta, twitter_ads, yahoo_ads
 from tests.connectors.support import FakeClock, make_options
 
 FIRST_DAY, LAST_DAY = date(2025, 3, 1), date(2025, 3, 10)
@@ -39,6 +39,7 @@ class Harness:
     restatement: tuple[date, date]  # for "now" = FakeClock's start, 2025-03-20 12:00 UTC
     supports_refresh: bool
     min_pages: int = 2  # a complete fetch of the dataset takes at least this many raw pages
+    poll_sleeps: tuple[float, ...] = ()  # waits of a normal fetch (report jobs polled until done)
     fake_options: dict[str, Any] = field(default_factory=dict)
 
     def start(self):
@@ -115,6 +116,24 @@ class TwitterAdsHarness(Harness):
         return [fake.access_token, fake.token_secret, twitter_ads.CONSUMER_SECRET]
 
 
+class YahooAdsHarness(Harness):
+    def start(self):
+        return yahoo_ads.FakeYahooAds(days=10).start()
+
+    def connector(self, fake, clock):
+        return get_connector("yahoo_ads", options=make_options(clock),
+                             endpoints=Endpoints(api_url=f"{fake.url}/search", oauth_url=fake.url, version="v19",
+                                                 extra={"DISPLAY_API_URL": f"{fake.url}/display"}),
+                             app=AppCredentials(client_id=yahoo_ads.CLIENT_ID,
+                                                client_secret=Secret(yahoo_ads.CLIENT_SECRET)))
+
+    def account(self, accounts):
+        return next(account for account in accounts if account.account_id == "1002345678")
+
+    def secrets(self, fake):
+        return [fake.access_token, fake.refresh_token, yahoo_ads.CLIENT_SECRET]
+
+
 HARNESSES: list[Harness] = [
     MetaHarness(platform="meta_ads", table="ad_spend_daily", expected_rows=30, expected_totals=AD_TOTALS,
                 currency="EUR", time_zone="Europe/Berlin", data_path=r"/act_\d+/insights$",
@@ -137,4 +156,11 @@ HARNESSES: list[Harness] = [
                       currency="USD", time_zone="America/Los_Angeles", data_path=r"/stats/accounts/",
                       rate_limit_wait=120.0,  # x-rate-limit-reset = now + 120 s
                       restatement=(date(2025, 3, 13), date(2025, 3, 19)), supports_refresh=False),
+    # Whole yen: spend 100·k + i, so Σspend = 100·D·Σk + C·Σi = 6000 + 135; Σvalue = 1250·D·Σk. One CSV per fetch.
+    YahooAdsHarness(platform="yahoo_ads", table="ad_spend_daily", expected_rows=30,
+                    expected_totals={**AD_TOTALS, "spend": Decimal(6135), "platform_conversion_value": Decimal(75000)},
+                    currency="JPY", time_zone="Asia/Tokyo", data_path=r"ReportDefinitionService/download$",
+                    rate_limit_wait=30.0,  # 0003 "Frequency limit exceeded" publishes no wait: 30 s
+                    restatement=(date(2025, 2, 18), date(2025, 3, 19)), supports_refresh=True, min_pages=1,
+                    poll_sleeps=(5.0, 10.0)),  # WAIT, IN_PROGRESS, then COMPLETED
 ]
