@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "analyticaflow.web",
     "analyticaflow.demo",
     "analyticaflow.ingest",
+    "analyticaflow.projections",
     # The shop-side outbox app (self-contained; installed here so its migrations and tests run with the suite).
     "analyticaflow.outbox",
 ]
@@ -215,7 +216,10 @@ ANALYTICAFLOW_WAREHOUSE_URL = env_str("ANALYTICAFLOW_WAREHOUSE_URL") or f"duckdb
 # Projector: events per chunk (one transaction each) and whether the server process runs it (embedded mode).
 ANALYTICAFLOW_PROJECTOR_CHUNK_SIZE = env_int("ANALYTICAFLOW_PROJECTOR_CHUNK_SIZE", 50_000)
 ANALYTICAFLOW_PROJECTOR_IN_SERVER = env_bool("ANALYTICAFLOW_PROJECTOR_IN_SERVER", EMBEDDED)
-ANALYTICAFLOW_BACKGROUND_SERVICES: list[str] = []
+ANALYTICAFLOW_BACKGROUND_SERVICES: list[str] = [
+    # Follows the event log into the warehouse when ANALYTICAFLOW_PROJECTOR_IN_SERVER (projections/runtime.py).
+    "analyticaflow.projections.runtime.start_projector",
+]
 
 # Connectors: every platform host is a setting, so tests and on-premise proxies can point elsewhere.
 # App credentials of the product's registered app on each platform: ANALYTICAFLOW_<PLATFORM>_CLIENT_ID and

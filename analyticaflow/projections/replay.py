@@ -216,8 +216,7 @@ class ProjectionStatus:
 
 def replay_status(*, warehouse: Warehouse, log: EventLog) -> dict:
     """Per projection: served vs code version, checkpoint vs log head, stale or not; and a replay under way."""
-    ensure_schema(warehouse)
-    served = served_generation(warehouse)
+    served = served_generation(warehouse) or ensure_schema(warehouse)
     building = building_generation(warehouse)
     head = log.last_seq()
     rows = [
