@@ -96,7 +96,7 @@ def demo_credentials(output: str) -> tuple[str, str]:
 
 def test_demo_prints_credentials_that_log_in_on_the_served_page(tmp_path):
     data = tmp_path / "demo"
-    with serving(data, "--data-dir", str(data), command="demo") as (url, _process):
+    with serving(data, "--data-dir", str(data), "--size", "small", command="demo") as (url, _process):
         email, password = demo_credentials(server_output(data))
         with httpx.Client(base_url=url) as browser:
             page = browser.get("/login/")
@@ -109,8 +109,8 @@ def test_demo_prints_credentials_that_log_in_on_the_served_page(tmp_path):
 
 def test_demo_starts_fresh_and_refuses_a_directory_it_did_not_create(tmp_path):
     data = tmp_path / "demo"
-    first = run_cli(data, "demo", "--data-dir", str(data), "--no-serve")
-    second = run_cli(data, "demo", "--data-dir", str(data), "--no-serve")
+    first = run_cli(data, "demo", "--data-dir", str(data), "--size", "small", "--no-serve")
+    second = run_cli(data, "demo", "--data-dir", str(data), "--size", "small", "--no-serve")
     assert first.returncode == second.returncode == 0, second.stderr
     assert demo_credentials(first.stdout)[1] != demo_credentials(second.stdout)[1]
     foreign = tmp_path / "precious"

@@ -14,7 +14,8 @@ pytestmark = pytest.mark.browser
 @pytest.mark.parametrize(("label", "width", "height"), [("desktop", 1280, 800), ("phone", 390, 844)])
 def test_log_in_pick_project_and_open_settings(tmp_path, label, width, height):
     data = tmp_path / "demo"
-    with serving(data, "--data-dir", str(data), command="demo") as (url, _process), chromium() as browser:
+    with (serving(data, "--data-dir", str(data), "--size", "small", command="demo") as (url, _process),
+          chromium() as browser):
         email, password = demo_credentials(server_output(data))
         page = browser.new_page(viewport={"width": width, "height": height})
         page.goto(f"{url}/")
