@@ -1,0 +1,363 @@
+"""Capture throughput over real HTTP, next to a raw SQLite ``executemany`` of the same rows, in the same run.
+
+    .venv/bin/python bench/ingest_http.py [--seconds 10] [--batch-clients 4] [--track-clients 2]
+                                          [--track-threads 4] [--threads 8] [--synchronous full|normal]
+
+What it does, in a fresh temporary data dir:
+
+1. starts the real server (``analyticaflow serve``, gunicorn, embedded SQLite event log) on loopback, with its
+   in-process projector off unless ``--with-projector`` (capture alone is what is measured by default);
+2. ``/v1/batch``: ``--batch-clients`` load-generator processes, each one keep-alive httpx client posting
+   100 distinct events per request (≈ 600-byte Segment messages with context, UTM, traits) for ``--seconds``;
+   counts the events the server answered 200 for (= committed to the log);
+3. ``/v1/track``: ``--track-clients`` processes x ``--track-threads`` threads, one event per request;
+4. samples the server's RSS (master + worker) every 100 ms and reports the peak, and the server's CPU time
+   per accepted event (a figure much less sensitive than events/s to other work loading the machine);
+5. checks the log holds exactly the events acknowledged;
+6. reference: the very rows the server stored (same payloads, prepared by the same pipeline) inserted with
+   raw ``executemany`` into a fresh file with the log's schema and pragmas — in one transaction (the physical
+   bound of SQLite from Python) and in one transaction per 100 rows (per-request durability without group
+   commit) — and prints each HTTP rate's ratio to them, with the reference's CPU time per row.
+
+The load generator runs on the same 2 cores as the server: the figures are what the server achieves while
+sharing the machine with its clients.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import logging
+import multiprocessing
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import orjson
+
+logging.getLogger("httpx").setLevel(logging.WARNING)  # Django's logging config would print every request
+
+ROOT = Path(__file__).resolve().parent.parent
+EVENT_NAMES = ["Product Viewed", "Product Added", "Checkout Started", "Order Completed", "Signed Up"]
+
+
+def message(run: str, client: int, number: int) -> dict:
+    """One realistic Segment track call (≈ 600 bytes), unique by messageId."""
+    return {
+        "type": "track",
+        "event": EVENT_NAMES[number % len(EVENT_NAMES)],
+        "messageId": f"{run}-{client}-{number}",
+        "anonymousId": f"anon-{(client * 7919 + number) % 50_000}",
+        "userId": f"user-{number % 10_000}" if number % 3 == 0 else None,
+        "timestamp": "2024-05-01T12:00:00.123Z",
+        "properties": {"product_id": f"sku-{number % 900}", "price": 19.99, "currency": "EUR"},
+        "context": {
+            "page": {"url": "https://shop.example/p/123?utm_source=google&utm_medium=cpc", "referrer":
+                     "https://www.google.com/"},
+            "campaign": {"source": "google", "medium": "cpc", "name": "spring-sale"},
+            "userAgent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124",
+            "ip": "203.0.113.9",
+            "library": {"name": "analytics-python", "version": "2.4.0"},
+        },
+    }
+
+
+# -- load generators (separate processes: the GIL would cap one process's clients) ---------------------------
+
+
+def batch_client(url: str, key: str, run: str, client: int, start_at: float, stop_at: float, out) -> None:
+    accepted = requests = errors = 0
+    number = 0
+    headers = {"Authorization": "Basic " + base64.b64encode(f"{key}:".encode()).decode(),
+               "Content-Type": "application/json"}
+    with httpx.Client(base_url=url, headers=headers, timeout=60) as http:
+        time.sleep(max(0.0, start_at - time.time()))
+        while time.time() < stop_at:
+            body = orjson.dumps({"batch": [message(run, client, number + i) for i in range(100)],
+                                 "sentAt": datetime.now(UTC).isoformat()})
+            number += 100
+            response = http.post("/v1/batch", content=body)
+            requests += 1
+            if response.status_code == 200:
+                accepted += response.json()["accepted"]
+            else:
+                errors += 1
+    out.put((accepted, requests, errors))
+
+
+def track_client(url: str, key: str, run: str, client: int, threads: int, start_at: float, stop_at: float,
+                 out) -> None:
+    totals = [0, 0]  # ok, errors
+    lock = threading.Lock()
+    headers = {"Authorization": "Basic " + base64.b64encode(f"{key}:".encode()).decode(),
+               "Content-Type": "application/json"}
+
+    def loop(thread: int) -> None:
+        ok = errors = 0
+        with httpx.Client(base_url=url, headers=headers, timeout=60) as http:
+            time.sleep(max(0.0, start_at - time.time()))
+            number = 0
+            while time.time() < stop_at:
+                body = message(run, client * 1000 + thread, number)
+                del body["type"]
+                number += 1
+                response = http.post("/v1/track", content=orjson.dumps(body))
+                if response.status_code == 200:
+                    ok += 1
+                else:
+                    errors += 1
+        with lock:
+            totals[0] += ok
+            totals[1] += errors
+
+    pool = [threading.Thread(target=loop, args=(n,)) for n in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    out.put((totals[0], totals[0] + totals[1], totals[1]))
+
+
+@dataclass
+class Phase:
+    accepted: int  # events answered 200
+    requests: int
+    errors: int
+    seconds: float
+    server_cpu: float  # CPU seconds the server processes used during the phase
+
+    @property
+    def rate(self) -> float:
+        return self.accepted / self.seconds
+
+    @property
+    def cpu_per_event_us(self) -> float:
+        return self.server_cpu / max(self.accepted, 1) * 1e6
+
+
+def drive(target, args_of, processes: int, seconds: float, server_pid: int) -> Phase:
+    out = multiprocessing.Queue()
+    start_at = time.time() + 1.0
+    stop_at = start_at + seconds
+    pool = [multiprocessing.Process(target=target, args=(*args_of(n), start_at, stop_at, out))
+            for n in range(processes)]
+    for process in pool:
+        process.start()
+    time.sleep(max(0.0, start_at - time.time()))
+    cpu_before = cpu_seconds(process_tree(server_pid))
+    results = [out.get() for _ in pool]
+    cpu_after = cpu_seconds(process_tree(server_pid))
+    for process in pool:
+        process.join()
+    return Phase(accepted=sum(r[0] for r in results), requests=sum(r[1] for r in results),
+                 errors=sum(r[2] for r in results), seconds=seconds, server_cpu=cpu_after - cpu_before)
+
+
+# -- the server ------------------------------------------------------------------------------------------------
+
+
+def rss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of the processes so far."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def process_tree(pid: int) -> list[int]:
+    pids = [pid]
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return pids
+    for child in children:
+        pids.extend(process_tree(int(child)))
+    return pids
+
+
+class RssSampler(threading.Thread):
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peak_kib, self.running = pid, 0, True
+
+    def run(self) -> None:
+        while self.running:
+            self.peak_kib = max(self.peak_kib, sum(rss_kib(p) for p in process_tree(self.pid)))
+            time.sleep(0.1)
+
+
+def prepare_data_dir(data_dir: Path) -> str:
+    """Migrate, create a user and a project; return the project's write key."""
+    code = (
+        "import django; django.setup()\n"
+        "from django.core.management import call_command\n"
+        "call_command('migrate', verbosity=0)\n"
+        "from analyticaflow.accounts import services\n"
+        "user = services.user_create(email='bench@shop.test', password='bench-password-123', is_admin=False)\n"
+        "print(services.project_create(owner=user, name='Bench', timezone_name='UTC', currency='EUR').write_key)\n"
+    )
+    env = {**os.environ, "ANALYTICAFLOW_DATA_DIR": str(data_dir), "DJANGO_SETTINGS_MODULE": "analyticaflow.settings"}
+    env.pop("DATABASE_URL", None)
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=ROOT,
+                            check=True)
+    return result.stdout.strip().splitlines()[-1]
+
+
+def wait_for(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise TimeoutError(f"the server at {url} did not start")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# -- the reference ---------------------------------------------------------------------------------------------
+
+
+def reference_rows(count: int) -> list[tuple]:
+    """The rows the server stores for ``count`` batch events, made by the same pipeline."""
+    from analyticaflow.eventlog.sqlite import row_of
+    from analyticaflow.ingest.pipeline import Envelope, prepare_messages
+
+    envelope = Envelope(project_id=1, received_at=datetime.now(UTC), sent_at=datetime.now(UTC).isoformat())
+    prepared = prepare_messages(((n, message("ref", 0, n)) for n in range(count)), envelope)
+    return [row_of(record) for record in prepared.records]
+
+
+def raw_executemany(path: Path, rows: list[tuple], *, per_commit: int | None, synchronous: str) -> float:
+    from analyticaflow.eventlog.sqlite import INSERT, SCHEMA
+
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute(f"PRAGMA synchronous={synchronous.upper()}")
+    connection.execute("PRAGMA cache_size=-65536")
+    for statement in SCHEMA:
+        connection.execute(statement)
+    size = per_commit or len(rows)
+    began, cpu_began = time.perf_counter(), time.process_time()
+    for offset in range(0, len(rows), size):
+        connection.execute("BEGIN IMMEDIATE")
+        connection.executemany(INSERT, rows[offset:offset + size])
+        connection.execute("COMMIT")
+    seconds, cpu = time.perf_counter() - began, time.process_time() - cpu_began
+    (stored,) = connection.execute("SELECT count(*) FROM events").fetchone()
+    connection.close()
+    assert stored == len(rows), (stored, len(rows))
+    return seconds, cpu
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--batch-clients", type=int, default=4, help="load-generator processes for /v1/batch")
+    parser.add_argument("--track-clients", type=int, default=2, help="load-generator processes for /v1/track")
+    parser.add_argument("--track-threads", type=int, default=4, help="client threads per /v1/track process")
+    parser.add_argument("--threads", type=int, default=8, help="server threads (analyticaflow serve --threads)")
+    parser.add_argument("--synchronous", choices=["full", "normal"], default="full")
+    parser.add_argument("--reference-events", type=int, default=200_000)
+    parser.add_argument("--with-projector", action="store_true",
+                        help="keep the embedded server's projector thread on (it follows the log into DuckDB "
+                             "inside the server process); off by default to measure capture alone")
+    args = parser.parse_args()
+
+    sys.path.insert(0, str(ROOT))
+    load_before = f"{os.getloadavg()[0]:.1f}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "analyticaflow.settings")
+    with tempfile.TemporaryDirectory(prefix="af-bench-ingest-") as tmp:
+        data_dir = Path(tmp) / "data"
+        data_dir.mkdir()
+        os.environ["ANALYTICAFLOW_DATA_DIR"] = str(data_dir)
+        import django
+
+        django.setup()
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        key = prepare_data_dir(data_dir)
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        log_path = data_dir / "events.sqlite3"
+        env = {**os.environ, "ANALYTICAFLOW_EVENT_LOG_URL": f"sqlite://{log_path}?synchronous={args.synchronous}",
+               "ANALYTICAFLOW_PROJECTOR_IN_SERVER": "1" if args.with_projector else "0"}
+        server = subprocess.Popen(
+            [sys.executable, "-m", "analyticaflow.cli", "serve", "--port", str(port), "--threads", str(args.threads)],
+            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        try:
+            wait_for(url)
+            sampler = RssSampler(server.pid)
+            sampler.start()
+            run = f"r{int(time.time())}"
+            batch = drive(batch_client, lambda n: (url, key, run, n), args.batch_clients, args.seconds, server.pid)
+            track = drive(track_client, lambda n: (url, key, run + "t", n, args.track_threads), args.track_clients,
+                          args.seconds, server.pid)
+            sampler.running = False
+            sampler.join()
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        stored = sqlite3.connect(log_path).execute("SELECT count(*) FROM events").fetchone()[0]
+        assert stored == batch.accepted + track.accepted, (stored, batch.accepted, track.accepted)
+
+        rows = reference_rows(args.reference_events)
+        one_tx, one_tx_cpu = raw_executemany(Path(tmp) / "raw.sqlite3", rows, per_commit=None,
+                                             synchronous=args.synchronous)
+        per_100, per_100_cpu = raw_executemany(Path(tmp) / "raw100.sqlite3", rows, per_commit=100,
+                                               synchronous=args.synchronous)
+
+    bound, bound_100 = len(rows) / one_tx, len(rows) / per_100
+    bound_cpu_us, bound_100_cpu_us = one_tx_cpu / len(rows) * 1e6, per_100_cpu / len(rows) * 1e6
+    payload = sum(len(r[-1]) for r in rows) // len(rows)
+    print(f"machine: {os.cpu_count()} cores, load average before/after {load_before} / {os.getloadavg()[0]:.1f} "
+          f"(other work shares the machine; the load generator runs on the same cores), "
+          f"synchronous={args.synchronous}, server threads={args.threads}, projector in server: "
+          f"{'on' if args.with_projector else 'off'}, stored payload ~{payload} B")
+    print(f"{'scenario':<48} {'events/s':>9} {'req/s':>7} {'vs 1-tx':>7} {'vs tx/100':>9} {'CPU us/ev':>9}  notes")
+    print(f"{'raw executemany, one transaction':<48} {bound:>9,.0f} {'':>7} {1:>7.2f} {bound / bound_100:>9.2f} "
+          f"{bound_cpu_us:>9.1f}  {len(rows)} rows, the physical bound")
+    print(f"{'raw executemany, commit per 100 rows':<48} {bound_100:>9,.0f} {'':>7} {bound_100 / bound:>7.2f} "
+          f"{1:>9.2f} {bound_100_cpu_us:>9.1f}")
+    rows_out = (
+        (f"HTTP /v1/batch x100, {args.batch_clients} client processes", batch),
+        (f"HTTP /v1/track, {args.track_clients}x{args.track_threads} client threads", track),
+    )
+    for label, phase in rows_out:
+        print(f"{label:<48} {phase.rate:>9,.0f} {phase.requests / phase.seconds:>7,.0f} {phase.rate / bound:>7.2f} "
+              f"{phase.rate / bound_100:>9.2f} {phase.cpu_per_event_us:>9.1f}  "
+              f"{phase.accepted} events, {phase.errors} errors, server CPU {phase.server_cpu:.1f} s")
+    print(f"server RSS peak (master + worker): {sampler.peak_kib / 1024:.0f} MB; the log holds {stored} events = "
+          "exactly those acknowledged")
+
+
+if __name__ == "__main__":
+    main()
