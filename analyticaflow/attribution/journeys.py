@@ -14,7 +14,6 @@ warehouse query returns) and does all the work with numpy sorts and searches.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -37,7 +36,8 @@ from analyticaflow.errors import InvalidInput
 
 @dataclass(frozen=True, slots=True)
 class TouchpointColumns:
-    """Touchpoints as equal-length columns; ``campaign`` uses "" (or None) for "no campaign"."""
+    """Touchpoints as equal-length columns (numpy arrays or sequences, e.g. what a warehouse query fetches).
+    Text columns become numpy strings; a missing campaign is None or ""."""
 
     id: np.ndarray
     person: np.ndarray
@@ -45,20 +45,16 @@ class TouchpointColumns:
     channel: np.ndarray
     campaign: np.ndarray
 
+    def __post_init__(self) -> None:
+        _normalize(self, "touchpoints", keys=("id", "person"), strings=("channel", "campaign"),
+                   numbers={"time_us": np.int64})
+
     @classmethod
     def from_rows(cls, rows: Iterable[Touchpoint]) -> TouchpointColumns:
         rows = list(rows)
-        for index, row in enumerate(rows):
-            if not row.channel:
-                raise InvalidInput("Every touchpoint needs a channel.",
-                                   fields={f"touchpoints[{index}].channel": ["must be a non-empty string"]})
-        return cls(
-            id=_strings([row.id for row in rows]),
-            person=_strings([row.person for row in rows]),
-            time_us=np.array([epoch_us(row.time) for row in rows], dtype=np.int64),
-            channel=_strings([row.channel for row in rows]),
-            campaign=_strings([row.campaign for row in rows]),
-        )
+        return cls(id=[row.id for row in rows], person=[row.person for row in rows],
+                   time_us=[epoch_us(row.time) for row in rows], channel=[row.channel for row in rows],
+                   campaign=[row.campaign for row in rows])
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,20 +67,20 @@ class ConversionColumns:
     value: np.ndarray
     campaign: np.ndarray
 
+    def __post_init__(self) -> None:
+        _normalize(self, "conversions", keys=("id", "person"), strings=("campaign",),
+                   numbers={"time_us": np.int64, "value": np.float64})
+
     @classmethod
     def from_rows(cls, rows: Iterable[Conversion]) -> ConversionColumns:
         rows = list(rows)
         for index, row in enumerate(rows):
-            if isinstance(row.value, bool) or not isinstance(row.value, int | float) or not math.isfinite(row.value):
-                raise InvalidInput("Every conversion value must be a finite number.",
-                                   fields={f"conversions[{index}].value": ["must be a finite number"]})
-        return cls(
-            id=_strings([row.id for row in rows]),
-            person=_strings([row.person for row in rows]),
-            time_us=np.array([epoch_us(row.time) for row in rows], dtype=np.int64),
-            value=np.array([float(row.value) for row in rows], dtype=np.float64),
-            campaign=_strings([row.campaign for row in rows]),
-        )
+            if isinstance(row.value, bool) or not isinstance(row.value, int | float):
+                raise InvalidInput("Every conversion value must be a number.",
+                                   fields={f"conversions[{index}].value": ["must be a finite number of 0 or more"]})
+        return cls(id=[row.id for row in rows], person=[row.person for row in rows],
+                   time_us=[epoch_us(row.time) for row in rows], value=[float(row.value) for row in rows],
+                   campaign=[row.campaign for row in rows])
 
 
 @dataclass(frozen=True)
@@ -166,12 +162,16 @@ def journeys_from_columns(*, touchpoints: TouchpointColumns, conversions: Conver
                           lookback: timedelta = DEFAULT_LOOKBACK, data_end_us: int | None = None) -> JourneySet:
     """``build_journeys`` over columns: one sort of the touchpoints, then binary searches per conversion."""
     window = lookback_us(lookback)
+    _check_touchpoints(touchpoints)
     _check_conversions(conversions)
     t_person, t_time = touchpoints.person, touchpoints.time_us.astype(np.int64)
     c_person, c_time = conversions.person, conversions.time_us.astype(np.int64)
     if data_end_us is None:
-        data_end_us = int(max(t_time.max(initial=0), c_time.max(initial=0)))
+        every_time = np.concatenate([t_time, c_time])
+        data_end_us = int(every_time.max()) if len(every_time) else 0
 
+    if t_person.dtype.kind != c_person.dtype.kind:  # integer ids on one side, text on the other: compare as text
+        t_person, c_person = t_person.astype(str), c_person.astype(str)
     persons, person_code = np.unique(np.concatenate([t_person, c_person]), return_inverse=True)
     tp_person, cv_person = person_code[:len(t_person)], person_code[len(t_person):]
 
@@ -180,7 +180,7 @@ def journeys_from_columns(*, touchpoints: TouchpointColumns, conversions: Conver
     n_instants = len(instants) + 1
     n_t, n_c = len(t_time), len(c_time)
     touch_key = tp_person * n_instants + instant_rank[:n_t]
-    order = np.lexsort((touchpoints.id, touch_key))
+    order = _journey_order(touch_key, touchpoints.id)
     touch_key = touch_key[order]
     lo = np.searchsorted(touch_key, cv_person * n_instants + instant_rank[n_t:n_t + n_c], side="left")
     hi = np.searchsorted(touch_key, cv_person * n_instants + instant_rank[n_t + n_c:], side="right")
@@ -211,8 +211,8 @@ def journeys_from_columns(*, touchpoints: TouchpointColumns, conversions: Conver
 
     all_channels = np.concatenate([channel_names, touchpoints.channel[null_source]])
     all_campaigns = np.concatenate([campaign_names, touchpoints.campaign[null_source]])
-    channels, channel_code = np.unique(all_channels, return_inverse=True)
-    campaigns, campaign_code = np.unique(all_campaigns, return_inverse=True)
+    channels, channel_code = _factorize_few(all_channels)
+    campaigns, campaign_code = _factorize_few(all_campaigns)
     pair_keys, pair_code = np.unique(channel_code * max(len(campaigns), 1) + campaign_code, return_inverse=True)
     n_camp = max(len(campaigns), 1)
     pairs = tuple((str(channels[key // n_camp]), str(campaigns[key % n_camp]) or None) for key in pair_keys)
@@ -232,6 +232,26 @@ def journeys_from_columns(*, touchpoints: TouchpointColumns, conversions: Conver
     )
 
 
+def _factorize_few(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct values and each value's code, for columns with few distinct values (channels,
+    campaigns): a hash pass and a binary search beat sorting every string."""
+    distinct = np.sort(np.unique(values, sorted=False))
+    return distinct, np.searchsorted(distinct, values).astype(np.int64)
+
+
+def _journey_order(touch_key: np.ndarray, touch_id: np.ndarray) -> np.ndarray:
+    """Touchpoints by (person, time), ties by id. Only tied touchpoints have their ids compared: sorting
+    millions of id strings would cost more than everything else."""
+    order = np.argsort(touch_key, kind="stable")
+    ordered_key = touch_key[order]
+    tied = np.flatnonzero(ordered_key[1:] == ordered_key[:-1])
+    if len(tied):
+        members = np.unique(np.concatenate([tied, tied + 1]))
+        group = order[members]
+        order[members] = group[np.lexsort((touch_id[group], touch_key[group]))]
+    return order
+
+
 def _non_converting_touches(*, order, tp_person, tp_time, cv_person, cv_time, n_persons, window_start,
                             data_end) -> np.ndarray:
     """Indices (into the input touchpoints) of non-converting touches, grouped by person in journey order."""
@@ -240,6 +260,13 @@ def _non_converting_touches(*, order, tp_person, tp_time, cv_person, cv_time, n_
     np.maximum.at(last_conversion, cv_person[counted], cv_time[counted])
     keep = (tp_time > last_conversion[tp_person]) & (tp_time >= window_start) & (tp_time <= data_end)
     return order[keep]
+
+
+def _check_touchpoints(touchpoints: TouchpointColumns) -> None:
+    unnamed = np.flatnonzero(touchpoints.channel == "")
+    if len(unnamed):
+        raise InvalidInput("Every touchpoint needs a channel.",
+                           fields={f"touchpoints[{int(unnamed[0])}].channel": ["must be a non-empty string"]})
 
 
 def _check_conversions(conversions: ConversionColumns) -> None:
@@ -265,6 +292,36 @@ def non_converting_path(*, touchpoints: Sequence[Touchpoint], conversions: Seque
     return sorted(path, key=lambda t: (epoch_us(t.time), t.id))
 
 
-def _strings(values: Sequence[object]) -> np.ndarray:
+def _normalize(columns, name: str, *, keys: tuple[str, ...], strings: tuple[str, ...],
+               numbers: dict[str, type]) -> None:
+    for field in keys:
+        object.__setattr__(columns, field, _key_column(getattr(columns, field)))
+    for field in strings:
+        object.__setattr__(columns, field, _string_column(getattr(columns, field)))
+    for field, dtype in numbers.items():
+        try:
+            object.__setattr__(columns, field, np.asarray(getattr(columns, field), dtype=dtype).reshape(-1))
+        except (TypeError, ValueError):
+            raise InvalidInput(f"The {name} column {field!r} must hold numbers.",
+                               fields={f"{name}.{field}": ["must hold numbers only"]}) from None
+    sizes = {field: len(getattr(columns, field)) for field in (*keys, *strings, *numbers)}
+    if len(set(sizes.values())) > 1:
+        raise InvalidInput(f"The {name} columns differ in length.",
+                           fields={name: [f"columns must have one length, got {sizes}"]})
+
+
+def _key_column(values) -> np.ndarray:
+    """Ids stay integers when they are integers (sorting integers is far cheaper than sorting strings),
+    anything else becomes text."""
+    array = np.asarray(values) if not isinstance(values, np.ndarray) else values
+    if array.dtype.kind in "iu":
+        return array.reshape(-1).astype(np.int64)
+    return _string_column(array)
+
+
+def _string_column(values) -> np.ndarray:
     """A numpy string column; None becomes "" (no campaign)."""
-    return np.array(["" if value is None else str(value) for value in values], dtype=str)
+    array = np.asarray(values) if not isinstance(values, np.ndarray) else values
+    if array.dtype.kind == "U":
+        return array.reshape(-1)
+    return np.array(["" if value is None else str(value) for value in array.reshape(-1).tolist()], dtype=str)

@@ -164,6 +164,41 @@ def test_columns_give_the_same_journeys_as_rows():
     assert by_columns.null_paths() == by_rows.null_paths() == [["facebook"]]
 
 
+def test_columns_accept_object_arrays_with_none_and_numbers():
+    day_us = 86_400_000_000
+    journeys = journeys_from_columns(
+        touchpoints=TouchpointColumns(id=np.array([1, 2], dtype=object), person=[7, 7], time_us=[0, day_us],
+                                      channel=np.array(["google", "email"], dtype=object),
+                                      campaign=np.array(["brand", None], dtype=object)),
+        conversions=ConversionColumns(id=[10], person=[7], time_us=[2 * day_us], value=[5], campaign=[None]),
+    )
+    assert journeys.journey(10) == [("google", "brand"), ("email", None)]
+    assert journeys.touch_age_days.tolist() == [2.0, 1.0]
+
+
+@pytest.mark.parametrize(
+    ("columns", "field"),
+    [
+        (lambda: TouchpointColumns(id=["a"], person=["p", "q"], time_us=[0], channel=["x"], campaign=[None]),
+         "touchpoints"),
+        (lambda: ConversionColumns(id=["o"], person=["p"], time_us=["noon"], value=[1.0], campaign=[None]),
+         "conversions.time_us"),
+    ],
+)
+def test_bad_columns_name_the_field(columns, field):
+    with pytest.raises(InvalidInput) as raised:
+        columns()
+    assert field in raised.value.fields
+
+
+def test_integer_persons_match_text_persons():
+    journeys = journeys_from_columns(
+        touchpoints=TouchpointColumns(id=["t1"], person=[7], time_us=[0], channel=["google"], campaign=[None]),
+        conversions=ConversionColumns(id=["o1"], person=["7"], time_us=[5], value=[1.0], campaign=[None]),
+    )
+    assert journeys.journey("o1") == [("google", None)]
+
+
 def test_empty_inputs_give_empty_journeys():
     journeys = build_journeys(touchpoints=[], conversions=[])
     assert journeys.n_conversions == 0
