@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 
 from analyticaflow.accounts import services as accounts
 from analyticaflow.accounts.models import Project, User
+from analyticaflow.channeldata.services import ad_spend_load, crm_deals_load, social_load, web_sessions_load
+from analyticaflow.demo import channels
 from analyticaflow.demo.spend import spend_rows
 from analyticaflow.demo.traffic import Totals, simulate
 from analyticaflow.eventlog.backends import get_event_log
@@ -42,8 +44,8 @@ class DemoSize:
 
 
 SIZES = {
-    # A year of a small shop (~130 visits a day): about 100,000 events, generated and projected within a minute.
-    "full": DemoSize("full", days=365, scale=0.6),
+    # A year of a small shop (~130 visits a day at scale 1): about 90,000 events, ready within a minute.
+    "full": DemoSize("full", days=365, scale=0.5),
     # The last 100 days of a smaller shop: every page still has numbers, in a few seconds (for tests).
     "small": DemoSize("small", days=100, scale=0.15),
 }
@@ -119,8 +121,30 @@ def demo_data_load(*, project: Project, size: DemoSize, seed: int = 7, last_day:
     projections_catch_up(warehouse=warehouse, log=log)
     projected = time.perf_counter()
     progress(f"  projected in {projected - captured:.1f} s")
-    rows = list(spend_rows(days=sim.campaign_days, seed=seed))
+    spend = _load_channel_data(project=project, sim=sim, first_day=first_day, last_day=last_day, seed=seed,
+                               warehouse=warehouse)
     loaded = time.perf_counter()
-    return DemoData(first_day=first_day, last_day=last_day, totals=totals, spend_rows=len(rows), rejected=rejected,
+    progress(f"  loaded {spend:,} ad spend rows, Instagram, GA4 and CRM data in {loaded - projected:.1f} s")
+    return DemoData(first_day=first_day, last_day=last_day, totals=totals, spend_rows=spend, rejected=rejected,
                     timings={"capture": captured - started, "projections": projected - captured,
-                             "spend": loaded - projected})
+                             "channels": loaded - projected})
+
+
+def _load_channel_data(*, project: Project, sim, first_day: date, last_day: date, seed: int, warehouse) -> int:
+    """Ad spend per account, the Instagram account, the GA4 property and the CRM, through the loaders."""
+    by_account: dict[tuple[str, str], list] = {}
+    for row in spend_rows(days=sim.campaign_days, seed=seed):
+        by_account.setdefault((row.source, row.account_id), []).append(row)
+    loaded = 0
+    for (source, account_id), rows in sorted(by_account.items()):
+        loaded += ad_spend_load(project_id=project.id, source=source, account_id=account_id, date_from=first_day,
+                                date_to=last_day, rows=rows, warehouse=warehouse)
+    social_load(project_id=project.id, source="instagram", account_id=channels.INSTAGRAM_ACCOUNT,
+                date_from=first_day, date_to=last_day,
+                rows=channels.instagram_rows(first_day=first_day, last_day=last_day, seed=seed), warehouse=warehouse)
+    web_sessions_load(project_id=project.id, property_id=channels.GA4_PROPERTY, date_from=first_day,
+                      date_to=last_day, rows=channels.ga4_rows(sim, currency=project.currency), warehouse=warehouse)
+    crm_deals_load(project_id=project.id, source=channels.CRM_SOURCE, account_id=channels.CRM_ACCOUNT,
+                   rows=channels.crm_deals(sim, first_day=first_day, last_day=last_day, seed=seed,
+                                           currency=project.currency), warehouse=warehouse)
+    return loaded

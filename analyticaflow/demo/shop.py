@@ -61,6 +61,7 @@ class Campaign:
     tagged: bool = True  # False: the ads link without UTM parameters (spend the audit flags)
     months: tuple[int, ...] = ()  # empty: all year
     peak: tuple[int, int, int] | None = None  # (month, first day, last day) of a flight with 4 times the budget
+    utm: str | None = None  # utm_campaign as typed by hand, when it differs from the normalized name
 
 
 ACCOUNTS = {
@@ -81,7 +82,8 @@ def campaigns(year: int) -> tuple[Campaign, ...]:
                  months=(11,), peak=(11, 20, 30)),
         Campaign(meta, "120210000004", "Brand Video Awareness", 7, 0.50, 0.006, 0.004, tagged=False),
         Campaign(google, "20345001", "Search | Brand", 22, 0.35, 0.12, 0.055),
-        Campaign(google, "20345002", "Search | Generic Sneakers", 24, 1.10, 0.045, 0.02),
+        Campaign(google, "20345002", "Search | Generic Sneakers", 24, 1.10, 0.045, 0.02,
+                 utm="Search-Generic-Sneakers"),
         Campaign(google, "20345003", "Shopping | All Products", 20, 0.70, 0.013, 0.028),
         Campaign(google, "20345004", f"PMax | Holiday {year}", 14, 0.80, 0.02, 0.03, months=(11, 12),
                  peak=(12, 1, 20)),

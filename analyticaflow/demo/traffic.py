@@ -13,13 +13,13 @@ import bisect
 import itertools
 import math
 import random
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
+from analyticaflow.channeldata.platforms import clean_campaign_name
 from analyticaflow.demo.shop import (
     CHANNELS,
     HOURS,
@@ -50,9 +50,31 @@ FIRST_NAMES = ("Anna", "Ben", "Clara", "David", "Emma", "Felix", "Greta", "Hanne
                "Mia", "Noah", "Olivia", "Paul", "Rosa", "Sami", "Tara", "Yuki")
 
 
-def utm_name(campaign_name: str) -> str:
-    """The campaign's name as the shop's link builder writes utm_campaign: lower case, words joined by ``_``."""
-    return re.sub(r"[^0-9a-z]+", "_", campaign_name.lower()).strip("_")
+SEARCH_HOSTS = {"www.google.com": "google", "www.bing.com": "bing"}
+GA4_CONSENT = 0.9  # share of visits GA4 sees (the rest declined analytics cookies)
+
+
+def ga4_origin(query: dict[str, str], referrer: str | None) -> tuple[str, str, str]:
+    """(source, medium, campaign) as GA4 reports the visit."""
+    if "utm_source" in query:
+        return query["utm_source"], query.get("utm_medium", "(not set)"), query.get("utm_campaign", "(not set)")
+    if not referrer:
+        return "(direct)", "(none)", "(direct)"
+    host = urlsplit(referrer).hostname or ""
+    if host in SEARCH_HOSTS:
+        return SEARCH_HOSTS[host], "organic", "(organic)"
+    return host, "referral", "(referral)"
+
+
+@dataclass(slots=True)
+class Ga4Row:
+    """One GA4 daily row (source / medium / campaign) as the property reports it."""
+
+    sessions: int = 0
+    users: set[str] = field(default_factory=set)
+    new_users: int = 0
+    conversions: int = 0
+    revenue: float = 0.0
 
 
 @dataclass(slots=True)
@@ -60,6 +82,7 @@ class Visitor:
     anonymous_id: str
     user_id: str | None = None
     orders: int = 0
+    seen: bool = False
 
 
 @dataclass(slots=True)
@@ -97,6 +120,7 @@ class Simulation:
     next_order: int = 100001
     totals: Totals = field(default_factory=Totals)
     campaign_days: dict[tuple[str, date], CampaignDay] = field(default_factory=dict)
+    ga4_days: dict[tuple[date, str, str, str], Ga4Row] = field(default_factory=dict)
 
     # --- small helpers ---------------------------------------------------------------------------------
     def new_id(self) -> str:
@@ -241,6 +265,8 @@ def run_visit(sim: Simulation, day: date, visitor: Visitor, *, conversion: float
               referrer: str | None, campaign: dict | None) -> tuple[list[dict], float | None]:
     """One visit's messages and the revenue it booked (None: no order)."""
     rng = sim.rng
+    first_visit = not visitor.seen
+    visitor.seen = True
     anonymous_id = visitor.anonymous_id
     if visitor.orders and rng.random() < NEW_DEVICE:
         anonymous_id = sim.new_id()  # same person, a browser the shop has not seen: merged at login
@@ -260,6 +286,17 @@ def run_visit(sim: Simulation, day: date, visitor: Visitor, *, conversion: float
     elif visitor.user_id is None and rng.random() < NEWSLETTER_SIGNUP:
         _sign_up(sim, visit, method="newsletter")
     sim.totals.visits += 1
+    if rng.random() < GA4_CONSENT:
+        key = (day, *ga4_origin(query, referrer))
+        row = sim.ga4_days.get(key)
+        if row is None:
+            row = sim.ga4_days[key] = Ga4Row()
+        row.sessions += 1
+        row.users.add(anonymous_id)
+        row.new_users += first_visit
+        if booked is not None:
+            row.conversions += 1
+            row.revenue += booked
     return visit.messages, booked
 
 
@@ -274,7 +311,7 @@ def _paid_visit(sim: Simulation, day: date, campaign: Campaign) -> tuple[list[di
     query: dict[str, str] = {}
     context_campaign = None
     if campaign.tagged:
-        name = utm_name(campaign.name)
+        name = campaign.utm or clean_campaign_name(campaign.name)
         query = {"utm_source": account.utm_source, "utm_medium": account.utm_medium, "utm_campaign": name,
                  "utm_content": f"ad_{rng.randint(1, 4)}"}
         context_campaign = {"source": account.utm_source, "medium": account.utm_medium, "name": name,
