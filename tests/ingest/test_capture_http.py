@@ -81,6 +81,7 @@ def test_a_basic_header_with_only_the_key_and_no_colon_works_too(capture_server)
         ("none", "not_authenticated"),
         ("bearer", "not_authenticated"),
         ("garbage basic", "not_authenticated"),
+        ("huge basic", "unknown_write_key"),
     ],
 )
 def test_a_missing_or_unknown_write_key_is_401(capture_server, how, code):
@@ -94,6 +95,8 @@ def test_a_missing_or_unknown_write_key_is_401(capture_server, how, code):
         headers = {"Authorization": f"Bearer {capture_server.token}"}
     elif how == "garbage basic":
         headers = {"Authorization": "Basic %%%not-base64"}
+    elif how == "huge basic":
+        headers = basic("wk_" + "x" * 5000)
     response = capture_server.post("/v1/track", body, headers=headers)
     assert response.status_code == 401
     assert response.json()["error"]["code"] == code
