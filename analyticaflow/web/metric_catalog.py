@@ -1,22 +1,17 @@
-"""The metrics as the page shows them: label, format and direction, read from the metric registry."""
+"""The metrics as the page shows them: label, format, direction and definition, read from the metric registry."""
 
 from __future__ import annotations
 
 from functools import cache
 
-# Until the registry lands: the names, formats and directions of the issue's metric definitions.
-_PROVISIONAL = {
-    "spend": ("Spend", "money", False), "impressions": ("Impressions", "count", True),
-    "clicks": ("Clicks", "count", True), "ctr": ("CTR", "percent", True), "cpc": ("CPC", "money", False),
-    "cpm": ("CPM", "money", False), "sessions": ("Sessions", "count", True), "users": ("Users", "count", True),
-    "orders": ("Orders", "count", True), "revenue": ("Revenue", "money", True), "aov": ("AOV", "money", True),
-    "new_customers": ("New customers", "count", True), "cac": ("CAC", "money", False),
-    "cpa": ("CPA", "money", False), "roas": ("ROAS", "ratio", True), "romi": ("ROMI", "percent", True),
-}
+from analyticaflow.metrics import registry
 
 
 @cache
 def metric_catalog() -> dict[str, dict]:
     """name → {label, format, higher_is_better, description} for every metric the reports API accepts."""
-    return {name: {"label": label, "format": fmt, "higher_is_better": better, "description": ""}
-            for name, (label, fmt, better) in _PROVISIONAL.items()}
+    return {
+        name: {"label": metric.label, "format": str(metric.format), "higher_is_better": metric.higher_is_better,
+               "description": metric.description}
+        for name, metric in registry.METRICS.items()
+    }

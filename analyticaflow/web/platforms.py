@@ -14,11 +14,11 @@ from functools import cache
 AD_PLATFORM_TILES = (
     "spend", "impressions", "clicks", "ctr", "cpc", "cpm",
     "orders", "revenue", "roas", "romi", "cpa",
-    "platform_conversions", "platform_conversion_value", "platform_roas",
+    "platform_conversions", "platform_conversion_value", "platform_roas", "platform_cpa",
 )
 AD_PLATFORM_TABLE = ("spend", "impressions", "clicks", "ctr", "cpc", "orders", "revenue", "roas",
                      "platform_conversions", "platform_roas")
-SOCIAL_TILES = ("followers", "reach", "impressions", "engagements", "engagement_rate")
+SOCIAL_TILES = ("new_followers", "reach", "social_impressions", "engagements", "engagement_rate")
 
 # "All accounts": every channel blended, and a row per source.
 BLENDED_TILES = ("spend", "revenue", "roas", "romi", "cac", "orders", "new_customers", "aov")

@@ -129,7 +129,7 @@ export function writeState(state) {
   }
   if (state.metric) params.set("metric", state.metric);
   if (state.compare !== DEFAULTS.compare) params.set("compare", state.compare);
-  const text = params.toString();
+  const text = params.toString().replace(/%3A/gi, ":"); // ":" is fine in a query and keeps account ids readable
   return text ? `?${text}` : "";
 }
 
