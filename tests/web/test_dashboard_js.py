@@ -120,7 +120,7 @@ def test_default_granularity_keeps_the_chart_readable(run_js, days, granularity)
     ("money", None, "EUR", "en-US", "—"),
     ("percent", 0.0123, "EUR", "en-US", "1.23%"),
     ("percent", -0.254, "EUR", "en-US", "-25.4%"),
-    ("ratio", 3.256, "EUR", "en-US", "3.26×"),
+    ("ratio", 3.256, "EUR", "en-US", "3.26\u00d7"),  # 3.26 times
     ("count", 12345, "EUR", "en-US", "12,345"),
     ("count", None, "EUR", "en-US", "—"),
     ("percent", None, "EUR", "en-US", "—"),
