@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "analyticaflow.demo",
     "analyticaflow.ingest",
     "analyticaflow.projections",
+    "analyticaflow.reports",
     # The shop-side outbox app (self-contained; installed here so its migrations and tests run with the suite).
     "analyticaflow.outbox",
 ]
@@ -196,6 +197,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {"RoleEnum": "analyticaflow.accounts.models.Role"},
+    # The capture endpoints are served before Django; this hook describes them in the schema too.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "analyticaflow.ingest.openapi.add_capture_paths"],
 }
 
 LOGGING = {
