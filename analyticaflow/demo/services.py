@@ -19,12 +19,13 @@ from analyticaflow.accounts.models import Project, User
 from analyticaflow.channeldata.services import ad_spend_load, crm_deals_load, social_load, web_sessions_load
 from analyticaflow.demo import channels
 from analyticaflow.demo.spend import spend_rows
-from analyticaflow.demo.traffic import Totals, simulate
+from analyticaflow.demo.traffic import Simulation, Totals, simulate
 from analyticaflow.eventlog.backends import get_event_log
+from analyticaflow.eventlog.contracts import EventLog
 from analyticaflow.ingest.importing import import_envelope
 from analyticaflow.ingest.services import messages_capture
 from analyticaflow.projections.services import projections_catch_up, projections_ensure
-from analyticaflow.warehouse.backends import get_warehouse
+from analyticaflow.warehouse.backends import Warehouse, get_warehouse
 
 DEMO_EMAIL = "demo@analyticaflow.local"
 DEMO_PROJECT = "Demo Shop"
@@ -84,14 +85,15 @@ def _quiet(_: str) -> None:
 
 
 def demo_data_load(*, project: Project, size: DemoSize, seed: int = 7, last_day: date | None = None,
-                   progress: Progress = _quiet) -> DemoData:
+                   progress: Progress = _quiet, event_log: EventLog | None = None,
+                   warehouse: Warehouse | None = None) -> DemoData:
     """Fill ``project`` with ``size.days`` days of shop data ending ``last_day`` (default: yesterday in the
     project's time zone): events through capture and the projections, ad spend through the spend loader."""
     zone = ZoneInfo(project.timezone)
     last_day = last_day or (datetime.now(zone).date() - timedelta(days=1))
     first_day = last_day - timedelta(days=size.days - 1)
-    log = get_event_log()
-    warehouse = get_warehouse()
+    log = event_log or get_event_log()
+    warehouse = warehouse or get_warehouse()
     projections_ensure(warehouse=warehouse)
     started = time.perf_counter()
     batch: list[dict] = []
@@ -130,7 +132,8 @@ def demo_data_load(*, project: Project, size: DemoSize, seed: int = 7, last_day:
                              "channels": loaded - projected})
 
 
-def _load_channel_data(*, project: Project, sim, first_day: date, last_day: date, seed: int, warehouse) -> int:
+def _load_channel_data(*, project: Project, sim: Simulation, first_day: date, last_day: date, seed: int,
+                       warehouse: Warehouse) -> int:
     """Ad spend per account, the Instagram account, the GA4 property and the CRM, through the loaders."""
     by_account: dict[tuple[str, str], list] = {}
     for row in spend_rows(days=sim.campaign_days, seed=seed):

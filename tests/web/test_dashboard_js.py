@@ -158,3 +158,30 @@ def test_an_account_selection_becomes_report_filters(run_js):
                       "filters": {"source": ["google_ads"], "account_id": ["123-456-7890"]}}
     assert got[1]["filters"] == got[0]["filters"] and got[1]["granularity"] == "day"
     assert got[2] == {}
+
+
+def test_grouped_rows_and_series_are_read_from_the_report_answers(run_js):
+    kpi = {"rows": [
+        {"group": {"source": "google_ads", "account_id": "1", "campaign_id": "c1", "campaign_name": "Search | Brand"},
+         "label": "google_ads · Search | Brand", "metrics": {"spend": 10}, "previous": {"spend": 8},
+         "change": {"spend": {"abs": 2, "pct": 0.25}}},
+        {"group": {"source": "meta_ads", "account_id": "2", "campaign_id": None, "campaign_name": None},
+         "label": "meta_ads · (no campaign)", "metrics": {"spend": 0}, "previous": None, "change": None},
+    ]}
+    series = {"buckets": [
+        {"bucket": "2026-03-02", "date_from": "2026-03-02", "date_to": "2026-03-08",
+         "previous_date_from": "2026-02-23", "previous_date_to": "2026-03-01",
+         "metrics": {"spend": 70.5, "roas": None}, "previous": {"spend": 60, "roas": 2.5}, "change": {}},
+        {"bucket": "2026-03-09", "date_from": "2026-03-09", "date_to": "2026-03-10", "previous_date_from": None,
+         "previous_date_to": None, "metrics": {"spend": 0, "roas": None}, "previous": None, "change": None},
+    ]}
+    got = run_js(f"return [reports.groupedRows({json.dumps(kpi)}, 'campaign'), "
+                 f"reports.groupedRows({json.dumps(kpi)}, 'source'), reports.seriesOf({json.dumps(series)}, 'roas')];")
+    by_campaign, by_source, roas = got
+    assert [(r["key"], r["label"]) for r in by_campaign] == [("c1", "Search | Brand"),
+                                                            (None, "meta_ads · (no campaign)")]
+    assert by_campaign[1]["previous"] == {} and by_campaign[1]["change"] == {}
+    assert [(r["key"], r["label"]) for r in by_source] == [("google_ads", "google_ads · Search | Brand"),
+                                                          ("meta_ads", "meta_ads · (no campaign)")]
+    assert roas == {"starts": ["2026-03-02", "2026-03-09"], "ends": ["2026-03-08", "2026-03-10"],
+                    "current": [None, None], "previous": [2.5, None], "previousStarts": ["2026-02-23", None]}

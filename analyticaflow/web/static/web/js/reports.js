@@ -38,34 +38,28 @@ export function warningsOf(answer) {
   return list.map((w) => (typeof w === "string" ? w : w.message || JSON.stringify(w)));
 }
 
-/** A grouped KPI answer's rows as { key, metrics, previous, change } keyed by the grouping column. */
-export function groupedRows(answer, groupColumn) {
+/**
+ * A grouped KPI answer's rows as { key, label, metrics, previous, change }: the key is the group's value
+ * (a source, or a campaign id), the label what a person reads (the campaign's name).
+ */
+export function groupedRows(answer, groupBy) {
   return ((answer && answer.rows) || []).map((row) => {
-    const metrics = row.metrics || row.current || {};
-    return {
-      key: row[groupColumn] ?? (row.group && row.group[groupColumn]) ?? null,
-      label: row[`${groupColumn}_name`] ?? row.label ?? null,
-      metrics,
-      previous: row.previous || {},
-      change: row.change || {},
-    };
+    const group = row.group || {};
+    const key = groupBy === "campaign" ? group.campaign_id ?? null : group[groupBy] ?? null;
+    const label = groupBy === "campaign" ? group.campaign_name || group.campaign_id || row.label : row.label ?? key;
+    return { key, label, metrics: row.metrics || {}, previous: row.previous || {}, change: row.change || {} };
   });
 }
 
 /** A time-series answer → bucket starts, current values and the aligned comparison values of one metric. */
 export function seriesOf(answer, metric) {
   const buckets = (answer && answer.buckets) || [];
-  const valueOf = (source) => {
-    if (source === undefined || source === null) return null;
-    if (typeof source === "number") return source;
-    const value = source[metric];
-    return value === undefined ? null : value;
-  };
+  const valueOf = (values) => (values && values[metric] !== undefined ? values[metric] : null);
   return {
-    starts: buckets.map((b) => b.start || b.bucket || b.date),
-    ends: buckets.map((b) => b.end || null),
-    current: buckets.map((b) => valueOf(b.values ?? b.current ?? b)),
+    starts: buckets.map((b) => b.date_from || b.bucket),
+    ends: buckets.map((b) => b.date_to || null),
+    current: buckets.map((b) => valueOf(b.metrics)),
     previous: buckets.map((b) => valueOf(b.previous)),
-    previousStarts: buckets.map((b) => b.previous_start || (b.previous && b.previous.start) || null),
+    previousStarts: buckets.map((b) => b.previous_date_from || null),
   };
 }
