@@ -16,6 +16,10 @@ PRODUCT_COMMANDS = {
     "serve": "Run the production HTTP server (API, UI, capture, background jobs).",
     "demo": "Start from a fresh data dir with a demo user and shop, then serve on 127.0.0.1:8000.",
     "createuser": "Create a user non-interactively: --email E --password P [--admin].",
+    "import": "Backfill data from files: 'import events FILE.jsonl --project ID' (and more kinds).",
+    "replay": "Rebuild every projection from the event store with no downtime; --status shows what is stale.",
+    "worker": "Run background work outside the web process (scale mode).",
+    "outbox_relay": "(shop side) Ship the outbox's pending events to the capture API.",
 }
 
 DEMO_MARKER = ".analyticaflow-demo"

@@ -31,3 +31,7 @@ def api_key_by_hash(*, key_hash: str) -> ApiKey | None:
 
 def project_by_write_key(*, write_key: str) -> Project | None:
     return Project.objects.filter(write_key=write_key).first()
+
+
+def project_by_id(*, project_id: int) -> Project | None:
+    return Project.objects.filter(id=project_id).first()

@@ -9,7 +9,7 @@ from pathlib import Path
 import orjson
 from django.core.management.base import BaseCommand, CommandError
 
-from analyticaflow.accounts.models import Project
+from analyticaflow.accounts.selectors import project_by_id
 from analyticaflow.ingest.importing import ImportInterrupted, ImportReport, maybe_gunzip
 from analyticaflow.ingest.services import events_import
 
@@ -30,7 +30,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         project_id = options["project"]
-        if not Project.objects.filter(id=project_id).exists():
+        if project_by_id(project_id=project_id) is None:
             raise CommandError(f"No project with id {project_id}.")
         try:
             report = self._import(options["file"], project_id)
