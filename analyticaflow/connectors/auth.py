@@ -43,12 +43,14 @@ class TokenHolder:
         if not self.can_refresh():
             raise ReauthRequired("The access token expired and this platform gives no refresh token.",
                                  platform=self.platform)
+        stale = self.credentials
         with self._lock:
-            before = self.credentials
-            fresh = self._refresher(before)
+            if self.credentials is not stale:
+                return  # another thread refreshed while this one waited
+            fresh = self._refresher(stale)
             self.credentials = fresh
-        if self._on_change is not None:
-            self._on_change(fresh)
+            if self._on_change is not None:
+                self._on_change(fresh)
 
 
 class BearerAuth:

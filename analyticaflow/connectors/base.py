@@ -47,6 +47,18 @@ class Account:
     active: bool = True
     details: dict[str, Any] = field(default_factory=dict)
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, for storing the picked account on an integration."""
+        return {"platform": self.platform, "account_id": self.account_id, "name": self.name,
+                "currency": self.currency, "time_zone": self.time_zone, "active": self.active,
+                "details": dict(self.details)}
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> Account:
+        return cls(platform=raw["platform"], account_id=raw["account_id"], name=raw.get("name", ""),
+                   currency=raw.get("currency"), time_zone=raw["time_zone"], active=raw.get("active", True),
+                   details=dict(raw.get("details") or {}))
+
 
 @dataclass
 class FetchResult:
@@ -202,6 +214,11 @@ class Connector(ABC):
     def restatement_range(self, *, now: datetime, account: Account) -> tuple[date, date]:
         """The days a daily sync re-pulls: the platform's restatement window up to yesterday, account time."""
         return dates.restatement_range(today=dates.today_in(account.time_zone, now=now), days=self.restatement_days)
+
+    def backfill_windows(self, *, now: datetime, account: Account, days: int = 365) -> list[tuple[date, date]]:
+        """The history a new link pulls, as fetch-sized chunks (newest first, so recent numbers arrive first)."""
+        first, last = dates.backfill_range(today=dates.today_in(account.time_zone, now=now), days=days)
+        return list(reversed(list(dates.windows(first, last, days=self.backfill_chunk_days))))
 
 
 class Session(ABC):

@@ -8,16 +8,15 @@ through the injected ``Clock``.
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
+import orjson
 
 from analyticaflow.connectors.clock import Clock, SystemClock
 from analyticaflow.connectors.errors import (
@@ -69,9 +68,14 @@ def redact_params(params: Mapping[str, Any] | None) -> dict[str, Any]:
 
 
 def parse_json(content: bytes | str, *, what: str, platform: str) -> Any:
-    """JSON with exact decimals (floats become ``Decimal``); a readable ``MalformedResponse`` otherwise."""
+    """Parsed JSON (orjson), or a readable ``MalformedResponse``.
+
+    Money travels as strings or integers (micros) on every platform; the few JSON doubles (Google's conversions)
+    are doubles at the source too, and ``rows.decimal_from`` turns them into the Decimal of their shortest repr,
+    which is the value the platform sent.
+    """
     try:
-        return json.loads(content, parse_float=Decimal)
+        return orjson.loads(content)
     except (ValueError, UnicodeDecodeError) as exc:
         size = len(content)
         raise MalformedResponse(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -19,6 +20,7 @@ from analyticaflow.connectors.errors import (
 )
 from analyticaflow.connectors.http import ApiClient, ResponsePolicy, redact_url
 from analyticaflow.connectors.oauth import OAuth2Settings, TokenEndpoint
+from analyticaflow.connectors.rows import decimal_from
 from analyticaflow.connectors.secret import Secret
 from analyticaflow.errors import AppError
 from tests.connectors.fakes.base import FakeServer, Reply, Request
@@ -148,10 +150,10 @@ def test_invalid_json_is_a_malformed_response_with_a_readable_message(server, cl
         client.get(f"{server.url}/thing").json()
 
 
-def test_json_numbers_are_exact_decimals(server, clock):
+def test_json_doubles_become_the_decimal_the_platform_sent(server, clock):
     with client_for(server, clock) as client:
         amount = client.get(f"{server.url}/thing").json()["amount"]
-    assert str(amount) == "0.1"
+    assert decimal_from(amount, field="amount", platform="test") == Decimal("0.1")
 
 
 def test_expired_token_is_refreshed_once_and_persisted_through_the_callback(server, clock):

@@ -37,11 +37,16 @@ def normalize_pages(pages: Sequence[RawPage], settings: Mapping[str, Any]) -> li
     return rows
 
 
+EMPTY: dict[str, Any] = {}
+
+
 def _object(result: dict[str, Any], name: str) -> dict[str, Any]:
-    value = result.get(name) or {}
-    if not isinstance(value, dict):
-        raise MalformedResponse(f"A result's {name!r} should be an object, got {value!r}.", platform=PLATFORM)
-    return value
+    value = result.get(name)
+    if type(value) is dict:
+        return value
+    if not value:
+        return EMPTY
+    raise MalformedResponse(f"A result's {name!r} should be an object, got {value!r}.", platform=PLATFORM)
 
 
 def normalize_result(result: Any, *, level: str, account_id: str, currency: str | None) -> AdSpendRow:
@@ -55,22 +60,26 @@ def normalize_result(result: Any, *, level: str, account_id: str, currency: str 
         raise MalformedResponse(f"A result lacks segments.date or campaign.id: {str(result)[:160]}.",
                                 platform=PLATFORM) from exc
     customer = _object(result, "customer")
-    ad_group = _object(result, "adGroup")
-    ad = _object(_object(result, "adGroupAd"), "ad")
+    adset_id = ad_id = None
+    if level != "campaign":
+        ad_group = _object(result, "adGroup")
+        adset_id = str(ad_group["id"]) if ad_group.get("id") else None
+        if level == "ad":
+            ad = _object(_object(result, "adGroupAd"), "ad")
+            ad_id = str(ad["id"]) if ad.get("id") else None
+    # Zero metrics may be omitted from the JSON (proto3 defaults): missing means 0.
     return AdSpendRow(
-        source=PLATFORM,
-        account_id=str(customer.get("id") or account_id),
-        campaign_id=campaign_id,
-        campaign_name=campaign.get("name") or "",
-        adset_id=str(ad_group["id"]) if level in ("ad_group", "ad") and ad_group.get("id") else None,
-        ad_id=str(ad["id"]) if level == "ad" and ad.get("id") else None,
-        date=day,
-        # Zero metrics may be omitted from the JSON (proto3 defaults): missing means 0.
-        spend=micros_to_decimal(metrics.get("costMicros"), field="metrics.costMicros", platform=PLATFORM),
-        impressions=int_from(metrics.get("impressions"), field="metrics.impressions", platform=PLATFORM),
-        clicks=int_from(metrics.get("clicks"), field="metrics.clicks", platform=PLATFORM),
-        platform_conversions=decimal_from(metrics.get("conversions"), field="metrics.conversions", platform=PLATFORM),
-        platform_conversion_value=decimal_from(metrics.get("conversionsValue"), field="metrics.conversionsValue",
-                                               platform=PLATFORM),
-        currency=customer.get("currencyCode") or currency,
+        PLATFORM,
+        str(customer.get("id") or account_id),
+        campaign_id,
+        campaign.get("name") or "",
+        adset_id,
+        ad_id,
+        day,
+        micros_to_decimal(metrics.get("costMicros"), field="metrics.costMicros", platform=PLATFORM),
+        int_from(metrics.get("impressions"), field="metrics.impressions", platform=PLATFORM),
+        int_from(metrics.get("clicks"), field="metrics.clicks", platform=PLATFORM),
+        decimal_from(metrics.get("conversions"), field="metrics.conversions", platform=PLATFORM),
+        decimal_from(metrics.get("conversionsValue"), field="metrics.conversionsValue", platform=PLATFORM),
+        customer.get("currencyCode") or currency,
     )

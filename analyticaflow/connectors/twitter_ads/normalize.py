@@ -14,10 +14,9 @@ from typing import Any
 
 from analyticaflow.connectors.errors import MalformedResponse
 from analyticaflow.connectors.raw import RawPage
-from analyticaflow.connectors.rows import AdSpendRow, decimal_from, int_from, micros_to_decimal
+from analyticaflow.connectors.rows import MICROS, AdSpendRow, int_from
 
 PLATFORM = "twitter_ads"
-ZERO = Decimal(0)
 
 
 def _list(body: Any, key: str, what: str) -> list[dict[str, Any]]:
@@ -39,7 +38,9 @@ def campaigns_of(pages: Sequence[RawPage]) -> dict[str, dict[str, Any]]:
 def normalize_pages(pages: Sequence[RawPage], settings: Mapping[str, Any]) -> list[AdSpendRow]:
     clicks_metric = settings.get("clicks_metric") or "url_clicks"
     campaigns = campaigns_of(pages)
-    sums: dict[tuple[str, str, date], list[Any]] = {}
+    # (account, campaign, day) → [spend micros, impressions, clicks, conversions, sale amount micros], integers
+    # added exactly across placements and converted to Decimal once.
+    sums: dict[tuple[str, str, date], list[int]] = {}
     for page in pages:
         if page.stream != "stats":
             continue
@@ -48,19 +49,19 @@ def normalize_pages(pages: Sequence[RawPage], settings: Mapping[str, Any]) -> li
         if not isinstance(days, int) or days < 0:
             raise MalformedResponse("A stats answer has no time_series_length.", platform=PLATFORM)
         first = date.fromisoformat(page.context["start_date"])
+        calendar = [first + timedelta(days=index) for index in range(days)]
         for entity in _list(body, "data", "stats"):
             for segment in entity.get("id_data") or []:
-                _add_segment(sums, page.account_id, str(entity.get("id")), segment, first, days, clicks_metric)
+                _add_segment(sums, page.account_id, str(entity.get("id")), segment, calendar, clicks_metric)
     rows = []
-    for (account_id, campaign_id, day), (spend, impressions, clicks, conversions, value) in sorted(sums.items()):
+    for (account_id, campaign_id, day), (spend, impressions, clicks, conversions, value) in sums.items():
         campaign = campaigns.get(campaign_id)
         if campaign is None:
             raise MalformedResponse(f"Stats name campaign {campaign_id}, which the campaigns list lacks.",
                                     platform=PLATFORM)
-        rows.append(AdSpendRow(source=PLATFORM, account_id=account_id, campaign_id=campaign_id,
-                               campaign_name=campaign.get("name") or "", adset_id=None, ad_id=None, date=day,
-                               spend=spend, impressions=impressions, clicks=clicks, platform_conversions=conversions,
-                               platform_conversion_value=value, currency=campaign.get("currency")))
+        rows.append(AdSpendRow(PLATFORM, account_id, campaign_id, campaign.get("name") or "", None, None, day,
+                               Decimal(spend).scaleb(-MICROS), impressions, clicks, Decimal(conversions),
+                               Decimal(value).scaleb(-MICROS), campaign.get("currency")))
     return rows
 
 
@@ -68,13 +69,19 @@ def _series(metrics: dict[str, Any], name: str, days: int) -> list[Any]:
     values = metrics.get(name)
     if values is None:
         return [None] * days  # no data at all: X sends null rather than zeros
-    if not isinstance(values, list) or len(values) != days:
+    if type(values) is not list or len(values) != days:
         count = len(values) if isinstance(values, list) else type(values).__name__
         raise MalformedResponse(f"Metric {name} has {count} values for a series of {days} days.", platform=PLATFORM)
     return values
 
 
-def _add_segment(sums, account_id: str, campaign_id: str, segment: Any, first: date, days: int,
+def _count(value: Any, field: str) -> int:
+    if type(value) is int:
+        return value
+    return int_from(value, field=field, platform=PLATFORM)  # null → 0; fractions are an error
+
+
+def _add_segment(sums, account_id: str, campaign_id: str, segment: Any, calendar: list[date],
                  clicks_metric: str) -> None:
     metrics = segment.get("metrics") if isinstance(segment, dict) else None
     if not isinstance(metrics, dict):
@@ -82,21 +89,19 @@ def _add_segment(sums, account_id: str, campaign_id: str, segment: Any, first: d
     purchases = metrics.get("conversion_purchases") or {}
     if not isinstance(purchases, dict):
         raise MalformedResponse("conversion_purchases should be an object of series.", platform=PLATFORM)
-    series = {
-        "spend": _series(metrics, "billed_charge_local_micro", days),
-        "impressions": _series(metrics, "impressions", days),
-        "clicks": _series(metrics, clicks_metric, days),
-        "conversions": _series(purchases, "metric", days),
-        "value": _series(purchases, "sale_amount", days),
-    }
-    for index in range(days):
-        values = [series[name][index] for name in series]
-        if all(value is None for value in values):
+    days = len(calendar)
+    columns = zip(calendar, _series(metrics, "billed_charge_local_micro", days), _series(metrics, "impressions", days),
+                  _series(metrics, clicks_metric, days), _series(purchases, "metric", days),
+                  _series(purchases, "sale_amount", days), strict=True)
+    for day, spend, impressions, clicks, conversions, value in columns:
+        if spend is None and impressions is None and clicks is None and conversions is None and value is None:
             continue  # nothing delivered that day in this placement
-        key = (account_id, campaign_id, first + timedelta(days=index))
-        total = sums.setdefault(key, [ZERO, 0, 0, ZERO, ZERO])
-        total[0] += micros_to_decimal(values[0], field="billed_charge_local_micro", platform=PLATFORM)
-        total[1] += int_from(values[1], field="impressions", platform=PLATFORM)
-        total[2] += int_from(values[2], field=clicks_metric, platform=PLATFORM)
-        total[3] += decimal_from(values[3], field="conversion_purchases.metric", platform=PLATFORM)
-        total[4] += micros_to_decimal(values[4], field="conversion_purchases.sale_amount", platform=PLATFORM)
+        key = (account_id, campaign_id, day)
+        total = sums.get(key)
+        if total is None:
+            total = sums[key] = [0, 0, 0, 0, 0]
+        total[0] += _count(spend, "billed_charge_local_micro")
+        total[1] += _count(impressions, "impressions")
+        total[2] += _count(clicks, clicks_metric)
+        total[3] += _count(conversions, "conversion_purchases.metric")
+        total[4] += _count(value, "conversion_purchases.sale_amount")

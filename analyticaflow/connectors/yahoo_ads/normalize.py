@@ -12,6 +12,7 @@ import io
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from analyticaflow.connectors.errors import MalformedResponse
@@ -26,7 +27,9 @@ DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d")
 CURRENCY = "JPY"  # every Yahoo! JAPAN ad account bills in yen
 
 
+@lru_cache(maxsize=4096)
 def parse_day(text: str) -> date:
+    """``2025-03-14``, ``2025/03/14`` or ``20250314`` (cached: a report repeats each day once per campaign)."""
     for pattern in DATE_FORMATS:
         try:
             return datetime.strptime(text.strip(), pattern).date()
@@ -68,16 +71,14 @@ def normalize_pages(pages: Sequence[RawPage], settings: Mapping[str, Any] | None
 
 
 def normalize_row(row: dict[str, str], *, account_id: str) -> AdSpendRow:
-    def number(field: str) -> Decimal:
-        return decimal_from(row[field].strip(), field=field, platform=PLATFORM)
-
-    return AdSpendRow(source=PLATFORM, account_id=row.get("ACCOUNT_ID", "").strip() or account_id,
-                      campaign_id=row["CAMPAIGN_ID"].strip(), campaign_name=row.get("CAMPAIGN_NAME", ""),
-                      adset_id=None, ad_id=None, date=parse_day(row["DAY"]), spend=number("COST"),
-                      impressions=int_from(row["IMPS"].strip(), field="IMPS", platform=PLATFORM),
-                      clicks=int_from(row["CLICKS"].strip(), field="CLICKS", platform=PLATFORM),
-                      platform_conversions=number("CONVERSIONS"), platform_conversion_value=number("CONV_VALUE"),
-                      currency=CURRENCY)
+    return AdSpendRow(PLATFORM, row.get("ACCOUNT_ID", "").strip() or account_id, row["CAMPAIGN_ID"].strip(),
+                      row.get("CAMPAIGN_NAME", ""), None, None, parse_day(row["DAY"]),
+                      decimal_from(row["COST"].strip(), field="COST", platform=PLATFORM),
+                      int_from(row["IMPS"].strip(), field="IMPS", platform=PLATFORM),
+                      int_from(row["CLICKS"].strip(), field="CLICKS", platform=PLATFORM),
+                      decimal_from(row["CONVERSIONS"].strip(), field="CONVERSIONS", platform=PLATFORM),
+                      decimal_from(row["CONV_VALUE"].strip(), field="CONV_VALUE", platform=PLATFORM),
+                      CURRENCY)
 
 
 def check_summary(rows: list[AdSpendRow], summary: dict[str, str] | None) -> None:

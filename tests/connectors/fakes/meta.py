@@ -26,6 +26,7 @@ class FakeMetaAds(GraphFake):
         self.campaigns: list[Campaign] = campaigns(campaign_count)
         self.max_page_size = max_page_size
         self.report_runs: dict[str, dict[str, Any]] = {}
+        self.row_cache: dict[tuple, list[dict[str, Any]]] = {}
         self.extra_accounts = [
             {"id": "act_2222222222", "account_id": "2222222222", "name": "Shop US", "currency": "USD",
              "timezone_name": "America/Los_Angeles", "timezone_offset_hours_utc": -8, "account_status": 2},
@@ -63,6 +64,12 @@ class FakeMetaAds(GraphFake):
         return None, (since, until)
 
     def rows(self, since: date, until: date, level: str) -> list[dict[str, Any]]:
+        key = (since, until, level)
+        if key not in self.row_cache:  # every page of one request slices the same list
+            self.row_cache = {key: self.build_rows(since, until, level)}
+        return self.row_cache[key]
+
+    def build_rows(self, since: date, until: date, level: str) -> list[dict[str, Any]]:
         rows = []
         day = max(since, self.first_day)
         while day <= min(until, self.last_day):

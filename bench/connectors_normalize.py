@@ -1,0 +1,181 @@
+"""Connector benchmarks, run by hand (not a test):
+
+1. a 365-day backfill of one account with 300 campaigns against each ad platform's fake server, in the
+   connector's own backfill chunks (goal: under 60 s per platform);
+2. normalization of the raw pages that backfill kept, re-parsed from their text as a re-normalization would
+   (goal of the issue: 200,000 rows/s normalized and loaded), with plain parsing of the same pages (orjson,
+   the parser the connectors use; csv for Yahoo) as the reference measured in the same run;
+3. loading the normalized rows into DuckDB through Arrow (a plain table with ad_spend_daily's columns: the
+   warehouse offers no ad_spend_daily loader yet).
+
+    PYTHONPATH=. .venv/bin/python bench/connectors_normalize.py [--campaigns 300] [--days 365]
+
+Report jobs are polled through a clock that sleeps 1/100 of the requested wait (the fakes finish a job after
+two or three polls; real platforms take minutes, which is not the connector's cost). The simulated wait is
+printed beside each backfill.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import os
+import random
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from decimal import Decimal
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "analyticaflow.settings")
+os.environ.setdefault("ANALYTICAFLOW_DATA_DIR", tempfile.mkdtemp(prefix="af-bench-connectors-"))
+
+import django
+
+django.setup()
+
+import duckdb  # noqa: E402
+import orjson  # noqa: E402
+import pyarrow as pa  # noqa: E402
+
+from analyticaflow.connectors import dates  # noqa: E402
+from analyticaflow.connectors.clock import SystemClock  # noqa: E402
+from analyticaflow.connectors.http import HttpOptions  # noqa: E402
+from analyticaflow.connectors.raw import RawPage  # noqa: E402
+from analyticaflow.connectors.rows import AdSpendRow, column_names  # noqa: E402
+from tests.connectors import harnesses  # noqa: E402
+from tests.connectors.fakes import google_ads, meta, twitter_ads, yahoo_ads  # noqa: E402
+
+FIRST_DAY = date(2025, 3, 1)
+
+
+class ScaledClock(SystemClock):
+    """Real time, but waits shortened by ``factor``; the requested total is kept for the report."""
+
+    def __init__(self, factor: float) -> None:
+        self.factor = factor
+        self.requested = 0.0
+
+    def sleep(self, seconds: float) -> None:
+        self.requested += seconds
+        time.sleep(seconds * self.factor)
+
+
+def fakes(campaigns: int, days: int) -> dict[str, tuple[object, object]]:
+    """platform → (fake server, harness that knows how to connect to it)."""
+    by_name = {harness.platform: harness for harness in harnesses.HARNESSES}
+    return {
+        "meta_ads": (meta.FakeMetaAds(campaign_count=campaigns, days=days), by_name["meta_ads"]),
+        "google_ads": (google_ads.FakeGoogleAds(campaign_count=campaigns, days=days, batch_size=10_000),
+                       by_name["google_ads"]),
+        "twitter_ads": (twitter_ads.FakeTwitterAds(campaign_count=campaigns, days=days, max_page_size=1000),
+                        by_name["twitter_ads"]),
+        "yahoo_ads": (yahoo_ads.FakeYahooAds(campaign_count=campaigns, days=days), by_name["yahoo_ads"]),
+    }
+
+
+def backfill(platform: str, fake, harness, days: int) -> tuple[float, float, list[RawPage], list[AdSpendRow]]:
+    clock = ScaledClock(0.01)
+    fake.start()
+    try:
+        connector = harness.connector(fake, clock)
+        connector.options = HttpOptions(clock=clock, rng=random.Random(1), timeout=60.0)
+        if hasattr(fake, "now"):
+            fake.now = clock.now
+        started = time.perf_counter()
+        pages: list[RawPage] = []
+        rows: list[AdSpendRow] = []
+        with connector.open(credentials=harness.credentials(fake)) as session:
+            account = harness.account(session.list_accounts())
+            last_day = FIRST_DAY + timedelta(days=days - 1)
+            for first, last in dates.windows(FIRST_DAY, last_day, days=connector.backfill_chunk_days):
+                result = session.fetch(account=account, date_from=first, date_to=last)
+                pages.extend(result.pages)
+                rows.extend(result.rows)
+        return time.perf_counter() - started, clock.requested, pages, rows
+    finally:
+        fake.stop()
+
+
+def fresh(pages: list[RawPage]) -> list[RawPage]:
+    """Copies without the cached parse, so normalization parses the text again."""
+    return [RawPage.from_dict(page.to_dict()) for page in pages]
+
+
+def parse_only(pages: list[RawPage]) -> int:
+    for page in pages:
+        if page.content_type == "csv":
+            list(csv.reader(io.StringIO(page.body)))
+        else:
+            orjson.loads(page.body)
+    return len(pages)
+
+
+def best_of(repeats: int, action) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        action()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def load_duckdb(rows: list[AdSpendRow]) -> float:
+    names = column_names(AdSpendRow)
+    types = {"source": pa.string(), "account_id": pa.string(), "campaign_id": pa.string(),
+             "campaign_name": pa.string(), "adset_id": pa.string(), "ad_id": pa.string(), "date": pa.date32(),
+             "spend": pa.decimal128(18, 6), "impressions": pa.int64(), "clicks": pa.int64(),
+             "platform_conversions": pa.decimal128(18, 6), "platform_conversion_value": pa.decimal128(18, 6),
+             "currency": pa.string()}
+    connection = duckdb.connect()
+    connection.execute("CREATE TABLE ad_spend_daily (source VARCHAR, account_id VARCHAR, campaign_id VARCHAR, "
+                       "campaign_name VARCHAR, adset_id VARCHAR, ad_id VARCHAR, date DATE, spend DECIMAL(18,6), "
+                       "impressions BIGINT, clicks BIGINT, platform_conversions DECIMAL(18,6), "
+                       "platform_conversion_value DECIMAL(18,6), currency VARCHAR)")
+    started = time.perf_counter()
+    columns = {name: [getattr(row, name) for row in rows] for name in names}
+    table = pa.table({name: pa.array(columns[name], type=types[name]) for name in names})
+    connection.register("incoming", table)
+    connection.execute("INSERT INTO ad_spend_daily SELECT * FROM incoming")
+    elapsed = time.perf_counter() - started
+    assert connection.execute("SELECT count(*) FROM ad_spend_daily").fetchone()[0] == len(rows)
+    connection.close()
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--campaigns", type=int, default=300)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--platforms", default="meta_ads,google_ads,twitter_ads,yahoo_ads")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    wanted = args.platforms.split(",")
+    expected_rows = args.campaigns * args.days
+    print(f"{args.campaigns} campaigns x {args.days} days = {expected_rows} rows per platform; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print("| platform | backfill wall s | simulated job waits s | raw pages | rows | normalize rows/s | "
+          "parse-only rows/s (reference) | normalize / parse | DuckDB load rows/s |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for platform, (fake, harness) in fakes(args.campaigns, args.days).items():
+        if platform not in wanted:
+            continue
+        wall, waited, pages, rows = backfill(platform, fake, harness, args.days)
+        if len(rows) != expected_rows:
+            sys.exit(f"{platform}: backfill returned {len(rows)} rows, expected {expected_rows}")
+        total = sum((row.spend for row in rows), Decimal(0))
+        connector = harness.connector(fake, SystemClock())
+        normalize = best_of(args.repeats, lambda connector=connector, pages=pages: connector.normalize(fresh(pages)))
+        copying = best_of(args.repeats, lambda pages=pages: fresh(pages))
+        parsing = best_of(args.repeats, lambda pages=pages: parse_only(pages))
+        normalize_rate = len(rows) / max(normalize - copying, 1e-9)
+        parse_rate = len(rows) / parsing
+        load_rate = len(rows) / load_duckdb(rows)
+        print(f"| {platform} | {wall:.1f} | {waited:.0f} | {len(pages)} | {len(rows)} | {normalize_rate:,.0f} | "
+              f"{parse_rate:,.0f} | {normalize_rate / parse_rate:.2f} | {load_rate:,.0f} |")
+        print(f"<!-- {platform}: total spend {total} -->")
+
+
+if __name__ == "__main__":
+    main()
