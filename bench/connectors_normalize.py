@@ -5,8 +5,9 @@
 2. normalization of the raw pages that backfill kept, re-parsed from their text as a re-normalization would
    (goal of the issue: 200,000 rows/s normalized and loaded), with plain parsing of the same pages (orjson,
    the parser the connectors use; csv for Yahoo) as the reference measured in the same run;
-3. loading the normalized rows into DuckDB through Arrow (a plain table with ad_spend_daily's columns: the
-   warehouse offers no ad_spend_daily loader yet).
+3. loading the normalized rows into the DuckDB warehouse with the warehouse's own loader
+   (``channeldata.services.ad_spend_load``, one call per backfill chunk, as a sync job does), beside a bare Arrow
+   insert into a plain DuckDB table as the reference floor.
 
     PYTHONPATH=. .venv/bin/python bench/connectors_normalize.py [--campaigns 300] [--days 365]
 
@@ -39,11 +40,15 @@ import duckdb  # noqa: E402
 import orjson  # noqa: E402
 import pyarrow as pa  # noqa: E402
 
+from analyticaflow.channeldata.schema import channel_tables_ensure  # noqa: E402
+from analyticaflow.channeldata.services import ad_spend_load  # noqa: E402
 from analyticaflow.connectors import dates  # noqa: E402
 from analyticaflow.connectors.clock import SystemClock  # noqa: E402
 from analyticaflow.connectors.http import HttpOptions  # noqa: E402
 from analyticaflow.connectors.raw import RawPage  # noqa: E402
 from analyticaflow.connectors.rows import AdSpendRow, column_names  # noqa: E402
+from analyticaflow.warehouse.backends import open_warehouse  # noqa: E402
+from analyticaflow.warehouse.sql import sql  # noqa: E402
 from tests.connectors import harnesses  # noqa: E402
 from tests.connectors.fakes import google_ads, meta, twitter_ads, yahoo_ads  # noqa: E402
 
@@ -75,7 +80,10 @@ def fakes(campaigns: int, days: int) -> dict[str, tuple[object, object]]:
     }
 
 
-def backfill(platform: str, fake, harness, days: int) -> tuple[float, float, list[RawPage], list[AdSpendRow]]:
+Chunk = tuple[date, date, list[AdSpendRow]]
+
+
+def backfill(platform: str, fake, harness, days: int) -> tuple[float, float, list[RawPage], list[Chunk], str]:
     clock = ScaledClock(0.01)
     fake.start()
     try:
@@ -85,15 +93,15 @@ def backfill(platform: str, fake, harness, days: int) -> tuple[float, float, lis
             fake.now = clock.now
         started = time.perf_counter()
         pages: list[RawPage] = []
-        rows: list[AdSpendRow] = []
+        chunks: list[Chunk] = []
         with connector.open(credentials=harness.credentials(fake)) as session:
             account = harness.account(session.list_accounts())
             last_day = FIRST_DAY + timedelta(days=days - 1)
             for first, last in dates.windows(FIRST_DAY, last_day, days=connector.backfill_chunk_days):
                 result = session.fetch(account=account, date_from=first, date_to=last)
                 pages.extend(result.pages)
-                rows.extend(result.rows)
-        return time.perf_counter() - started, clock.requested, pages, rows
+                chunks.append((first, last, result.rows))
+        return time.perf_counter() - started, clock.requested, pages, chunks, account.account_id
     finally:
         fake.stop()
 
@@ -121,7 +129,15 @@ def best_of(repeats: int, action) -> float:
     return best
 
 
-def load_duckdb(rows: list[AdSpendRow]) -> float:
+def load_warehouse(warehouse, platform: str, account_id: str, chunks: list[Chunk]) -> float:
+    started = time.perf_counter()
+    for first, last, rows in chunks:
+        ad_spend_load(project_id=1, source=platform, account_id=account_id, date_from=first, date_to=last,
+                      rows=rows, warehouse=warehouse)
+    return time.perf_counter() - started
+
+
+def load_plain_duckdb(rows: list[AdSpendRow]) -> float:
     names = column_names(AdSpendRow)
     types = {"source": pa.string(), "account_id": pa.string(), "campaign_id": pa.string(),
              "campaign_name": pa.string(), "adset_id": pa.string(), "ad_id": pa.string(), "date": pa.date32(),
@@ -155,26 +171,35 @@ def main() -> None:
     expected_rows = args.campaigns * args.days
     print(f"{args.campaigns} campaigns x {args.days} days = {expected_rows} rows per platform; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    warehouse = open_warehouse(f"duckdb://{tempfile.mkdtemp(prefix='af-bench-wh-')}/warehouse.duckdb")
+    channel_tables_ensure(warehouse=warehouse)
     print("| platform | backfill wall s | simulated job waits s | raw pages | rows | normalize rows/s | "
-          "parse-only rows/s (reference) | normalize / parse | DuckDB load rows/s |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "parse-only rows/s (reference) | normalize / parse | warehouse load rows/s | plain Arrow insert rows/s "
+          "(reference) | normalize + load rows/s |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for platform, (fake, harness) in fakes(args.campaigns, args.days).items():
         if platform not in wanted:
             continue
-        wall, waited, pages, rows = backfill(platform, fake, harness, args.days)
+        wall, waited, pages, chunks, account_id = backfill(platform, fake, harness, args.days)
+        rows = [row for _, _, chunk in chunks for row in chunk]
         if len(rows) != expected_rows:
             sys.exit(f"{platform}: backfill returned {len(rows)} rows, expected {expected_rows}")
-        total = sum((row.spend for row in rows), Decimal(0))
         connector = harness.connector(fake, SystemClock())
         normalize = best_of(args.repeats, lambda connector=connector, pages=pages: connector.normalize(fresh(pages)))
         copying = best_of(args.repeats, lambda pages=pages: fresh(pages))
         parsing = best_of(args.repeats, lambda pages=pages: parse_only(pages))
-        normalize_rate = len(rows) / max(normalize - copying, 1e-9)
+        normalize_seconds = max(normalize - copying, 1e-9)
+        load_seconds = load_warehouse(warehouse, platform, account_id, chunks)
+        stored = warehouse.query(sql("SELECT count(*), sum(spend) FROM ad_spend_daily WHERE source = {source}",
+                                     source=platform))[0]
+        if stored[0] != len(rows) or Decimal(stored[1]) != sum((row.spend for row in rows), Decimal(0)):
+            sys.exit(f"{platform}: the warehouse holds {stored}, not the {len(rows)} rows fetched")
+        rate = len(rows) / normalize_seconds
         parse_rate = len(rows) / parsing
-        load_rate = len(rows) / load_duckdb(rows)
-        print(f"| {platform} | {wall:.1f} | {waited:.0f} | {len(pages)} | {len(rows)} | {normalize_rate:,.0f} | "
-              f"{parse_rate:,.0f} | {normalize_rate / parse_rate:.2f} | {load_rate:,.0f} |")
-        print(f"<!-- {platform}: total spend {total} -->")
+        print(f"| {platform} | {wall:.1f} | {waited:.0f} | {len(pages)} | {len(rows)} | {rate:,.0f} | "
+              f"{parse_rate:,.0f} | {rate / parse_rate:.2f} | {len(rows) / load_seconds:,.0f} | "
+              f"{len(rows) / load_plain_duckdb(rows):,.0f} | {len(rows) / (normalize_seconds + load_seconds):,.0f} |")
+    warehouse.close()
 
 
 if __name__ == "__main__":
