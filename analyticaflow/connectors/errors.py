@@ -23,10 +23,13 @@ class ConnectorError(AppError):
 
     def __init__(self, message: str | None = None, *, platform: str | None = None,
                  retry_after: float | None = None, fields: dict[str, list[str]] | None = None,
-                 code: str | None = None) -> None:
+                 code: str | None = None, platform_codes: tuple[str, ...] = ()) -> None:
         self.platform = platform
         # Seconds the platform asked us to wait before the next call (None: not said).
         self.retry_after = retry_after
+        # The platform's own error codes (e.g. "authorizationError.CUSTOMER_NOT_ENABLED"), for callers that
+        # must tell one permanent problem from another.
+        self.platform_codes = platform_codes
         super().__init__(message, fields=fields, code=code)
 
     def __str__(self) -> str:

@@ -101,3 +101,12 @@ def test_malformed_cells_name_the_field(fake, clock):
     fake.inject("malformed", path=r"ReportDefinitionService/download$")
     with pytest.raises(MalformedResponse, match="Field 'COST' should be a number, got '¥48230'"):
         fetch(fake, clock, "1002345678")
+
+
+def test_a_business_id_with_one_product_lists_that_product(fake, clock):
+    fake.denied_products = {"display"}
+    with session_for(fake, clock) as session:
+        assert {a.details["product"] for a in session.list_accounts()} == {"search"}
+    fake.denied_products = {"display", "search"}
+    with session_for(fake, clock) as session, pytest.raises(PermanentError, match="0098 Permission denied"):
+        session.list_accounts()

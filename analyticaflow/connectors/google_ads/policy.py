@@ -80,15 +80,16 @@ class GoogleAdsPolicy(ResponsePolicy):
         label = f"{status or error.get('code')}" + (f" ({', '.join(codes)})" if codes else "")
         message = f"Google Ads {label}: {text}"
         names = {code.split(".", 1)[1] for code in codes}
+        details = {"platform": self.platform, "platform_codes": tuple(codes)}
         if status == "UNAUTHENTICATED":
             if names and not names & TOKEN_PROBLEMS:
-                return PermanentError(message, platform=self.platform)  # e.g. a missing developer token
-            return AuthExpired(message, platform=self.platform)
+                return PermanentError(message, **details)  # e.g. a missing developer token
+            return AuthExpired(message, **details)
         if status == "RESOURCE_EXHAUSTED":
             wait = max(retry_delay(error) or 0.0, retry_after or 0.0, MIN_QUOTA_WAIT)
-            return RateLimitExceeded(message, platform=self.platform, retry_after=wait)
+            return RateLimitExceeded(message, retry_after=wait, **details)
         if status in TRANSIENT_STATUSES:
-            return TransientError(message, platform=self.platform, retry_after=retry_after)
+            return TransientError(message, retry_after=retry_after, **details)
         if status == "PERMISSION_DENIED" and "USER_PERMISSION_DENIED" in names:
             message += " (check the manager account id sent as login-customer-id)"
-        return PermanentError(message, platform=self.platform)
+        return PermanentError(message, **details)

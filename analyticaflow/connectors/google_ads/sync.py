@@ -24,6 +24,8 @@ LEVELS = {  # level → (GAQL resource, extra selected fields)
     "ad_group": ("ad_group", ("ad_group.id",)),
     "ad": ("ad_group_ad", ("ad_group.id", "ad_group_ad.ad.id")),
 }
+# A cancelled or deactivated customer is still listed as accessible but cannot be queried: it is skipped.
+UNSYNCABLE = frozenset({"authorizationError.CUSTOMER_NOT_ENABLED", "customerError.CUSTOMER_NOT_ACTIVE"})
 METRICS = ("metrics.cost_micros", "metrics.impressions", "metrics.clicks", "metrics.conversions",
            "metrics.conversions_value")
 
@@ -64,7 +66,9 @@ class GoogleAdsSession(Session):
             customer_id = str(name).removeprefix("customers/")
             try:
                 _, body = self._stream(customer_id, CUSTOMER_QUERY, login_customer_id=customer_id)
-            except PermanentError as exc:  # a cancelled or unreachable customer cannot be synced
+            except PermanentError as exc:
+                if not set(exc.platform_codes) & UNSYNCABLE:
+                    raise
                 logger.warning("google_ads: skipping customer %s: %s", customer_id, exc.message)
                 continue
             for batch in body:

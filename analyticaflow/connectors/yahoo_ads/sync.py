@@ -10,7 +10,7 @@ from typing import Any
 
 from analyticaflow.connectors import dates
 from analyticaflow.connectors.base import Account, FetchResult, Session
-from analyticaflow.connectors.errors import ConnectorError, MalformedResponse, TransientError
+from analyticaflow.connectors.errors import ConnectorError, MalformedResponse, PermanentError, TransientError
 from analyticaflow.connectors.paging import follow_offsets
 from analyticaflow.connectors.yahoo_ads.normalize import CURRENCY, REPORT_FIELDS, normalize_pages
 from analyticaflow.connectors.yahoo_ads.policy import operation_values
@@ -39,8 +39,15 @@ class YahooAdsSession(Session):
 
     def list_accounts(self) -> list[Account]:
         accounts: dict[tuple[str, str], Account] = {}
+        refused: list[PermanentError] = []
         for product in self.settings["products"]:
-            body = self._call(product, "BaseAccountService/get", {}, base_account_id=None).json()
+            try:
+                body = self._call(product, "BaseAccountService/get", {}, base_account_id=None).json()
+            except PermanentError as exc:
+                # A Business ID may use only Search or only Display: one product refusing is not a failure.
+                logger.warning("yahoo_ads: no %s accounts: %s", product, exc.message)
+                refused.append(exc)
+                continue
             _, bases = operation_values(body, entity="baseAccount", platform=self.platform)
             for base in bases:
                 base_id = str(base.get("accountId"))
@@ -50,6 +57,8 @@ class YahooAdsSession(Session):
                                       active=item.get("accountStatus") == "SERVING",
                                       details={"product": product, "base_account_id": base_id})
                     accounts.setdefault((product, account.account_id), account)
+        if len(refused) == len(self.settings["products"]):
+            raise refused[0]
         return list(accounts.values())
 
     def _accounts_under(self, product: str, base_id: str) -> list[dict[str, Any]]:

@@ -55,6 +55,7 @@ class FakeGoogleAds(FakeServer):
         self.campaigns = campaigns(campaign_count, id_of=lambda k: f"11100{k:04d}")
         self.batch_size = batch_size
         self.manager_id, self.client_id, self.direct_id = "1112223333", "1234567890", "5556667777"
+        self.cancelled_id = "9990001111"  # accessible but deactivated: listed, never queryable
         self.customers = {
             self.manager_id: {"id": self.manager_id, "descriptive_name": "Agency MCC", "currency_code": "USD",
                               "time_zone": "America/New_York", "manager": True},
@@ -122,6 +123,11 @@ class FakeGoogleAds(FakeServer):
                                "The developer token is missing or invalid.")])
         if customer is None:
             return None
+        if customer == self.cancelled_id:
+            return ads_error(403, "PERMISSION_DENIED", "The caller does not have permission",
+                             [("authorizationError", "CUSTOMER_NOT_ENABLED",
+                               "The customer account can't be accessed because it is not yet enabled or has been "
+                               "deactivated.")])
         login = request.headers.get("login-customer-id")
         allowed = {self.manager_id: {None, self.manager_id}, self.direct_id: {None, self.direct_id, self.manager_id},
                    self.client_id: {self.manager_id}}.get(customer, set())
@@ -135,7 +141,8 @@ class FakeGoogleAds(FakeServer):
     def accessible(self, request: Request, version: str) -> Reply:
         if (problem := self.auth_problem(request, None)) is not None:
             return problem
-        return Reply.json({"resourceNames": [f"customers/{self.manager_id}", f"customers/{self.direct_id}"]})
+        return Reply.json({"resourceNames": [f"customers/{self.manager_id}", f"customers/{self.direct_id}",
+                                             f"customers/{self.cancelled_id}"]})
 
     def parse(self, request: Request) -> tuple[Reply | None, list[str], str, tuple[date, date] | None]:
         body = request.json()

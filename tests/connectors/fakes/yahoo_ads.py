@@ -58,6 +58,7 @@ class FakeYahooAds(FakeServer):
                          "accountType": "INVOICE", "authType": "UPDATABLE", "isTestAccount": "FALSE"}],
         }
         self.account_page = 1  # AccountService/get answers one account per page, to exercise offset paging
+        self.denied_products: set[str] = set()  # products this Business ID has no authority on
         self.jobs: dict[int, dict[str, Any]] = {}
         self.access_token, self.refresh_token = self.tokens.issue()
         self.add("GET", r"/oauth/v1/authorize", self.authorize)
@@ -109,6 +110,8 @@ class FakeYahooAds(FakeServer):
         return None
 
     def base_accounts(self, request: Request, product: str, version: str) -> Reply:
+        if product in self.denied_products:
+            return failure(403, "0098", "Permission denied.")
         return self.auth_problem(request, product) or values("baseAccount", [self.bases[product]])
 
     def account_service(self, request: Request, product: str, version: str) -> Reply:
