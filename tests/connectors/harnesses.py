@@ -7,7 +7,7 @@ there (C = 3, D = 10): Σk = 6, Σi = 45.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -40,7 +40,6 @@ class Harness:
     supports_refresh: bool
     min_pages: int = 2  # a complete fetch of the dataset takes at least this many raw pages
     poll_sleeps: tuple[float, ...] = ()  # waits of a normal fetch (report jobs polled until done)
-    fake_options: dict[str, Any] = field(default_factory=dict)
 
     def start(self):
         raise NotImplementedError
