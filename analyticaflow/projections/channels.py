@@ -117,10 +117,12 @@ def referrer_channel(host: str | None) -> tuple[str, str] | None:
 
 
 def _text(value: object) -> str | None:
-    if value is None:
+    if value is None or isinstance(value, dict | list):
         return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
     text = value if isinstance(value, str) else str(value)
-    text = text.strip()
+    text = text.strip(" ")
     return text or None
 
 

@@ -90,10 +90,19 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _text(value: Any) -> str | None:
+def scalar_text(value: Any) -> str | None:
+    """A JSON scalar as text (numbers and booleans as JSON writes them); objects, arrays and null → None."""
     if value is None or isinstance(value, dict | list):
         return None
-    text = value if isinstance(value, str) else str(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return orjson.dumps(value).decode()
+
+
+def _text(value: Any) -> str | None:
+    text = scalar_text(value)
     return text if text != "" else None
 
 
@@ -199,6 +208,22 @@ def parse(stored: StoredEvent) -> Message:
     return Message(stored, payload, _dict(payload.get("context")), _dict(payload.get("properties")))
 
 
+def link_facts(
+    project_id: int, type_: str, anonymous_id: str | None, user_id: str | None, previous_id: str | None, seq: int
+) -> tuple[IdentityLink, ...]:
+    """The identity links an identify or alias states (shared by both projection paths)."""
+    if type_ == "identify" and user_id and anonymous_id:
+        return (IdentityLink(project_id, "a:" + anonymous_id, "u:" + user_id, 0, seq),)
+    if type_ == "alias" and user_id and previous_id and previous_id != user_id:
+        # previousId may have been either an anonymousId or an earlier userId: both are linked.
+        user = "u:" + user_id
+        return (
+            IdentityLink(project_id, "a:" + previous_id, user, 1, seq),
+            IdentityLink(project_id, "u:" + previous_id, user, 1, seq),
+        )
+    return ()
+
+
 # --- the handlers ---------------------------------------------------------------------------------------------
 
 
@@ -236,13 +261,8 @@ def _traits(message: Message) -> dict[str, Any]:
 @event_kind("identify", description="Who the user is: links the anonymousId to the userId; traits.")
 def project_identify(message: Message) -> ProjectedEvent:
     record = message.stored.record
-    traits = _traits(message)
-    row = base_row(message, attributes=traits)
-    links: tuple[IdentityLink, ...] = ()
-    if record.user_id and record.anonymous_id:
-        links = (
-            IdentityLink(record.project_id, "a:" + record.anonymous_id, "u:" + record.user_id, 0, message.stored.seq),
-        )
+    row = base_row(message, attributes=_traits(message))
+    links = link_facts(record.project_id, "identify", record.anonymous_id, record.user_id, None, message.stored.seq)
     return ProjectedEvent(row, links=links, traits=row["attributes"])
 
 
@@ -251,14 +271,7 @@ def project_alias(message: Message) -> ProjectedEvent:
     record = message.stored.record
     row = base_row(message, attributes={})
     previous = _text(message.payload.get("previousId"))
-    links: tuple[IdentityLink, ...] = ()
-    if record.user_id and previous and previous != record.user_id:
-        user, seq, project_id = "u:" + record.user_id, message.stored.seq, record.project_id
-        # previousId may have been either an anonymousId or an earlier userId: both are linked.
-        links = (
-            IdentityLink(project_id, "a:" + previous, user, 1, seq),
-            IdentityLink(project_id, "u:" + previous, user, 1, seq),
-        )
+    links = link_facts(record.project_id, "alias", record.anonymous_id, record.user_id, previous, message.stored.seq)
     return ProjectedEvent(row, links=links)
 
 

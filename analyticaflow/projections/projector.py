@@ -21,9 +21,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from analyticaflow.eventlog.contracts import StoredEvent
-from analyticaflow.projections import derive
-from analyticaflow.projections.event_types import IdentityLink, ProjectedEvent, project, utc_naive
+from analyticaflow.projections import derive, sql_derive
+from analyticaflow.projections.event_types import IdentityLink, ProjectedEvent, link_facts, project, utc_naive
 from analyticaflow.projections.generations import Generation, archive_name, save_checkpoint, with_changes
 from analyticaflow.projections.identity import Member, resolve
 from analyticaflow.warehouse.backends import Warehouse, arrow_table
@@ -100,6 +103,110 @@ class Projector:
             save_checkpoint(self.warehouse, advanced)
         self.generation = advanced
         return ChunkResult(len(kept), last_seq)
+
+    def apply_columns(self, chunk: pa.Table) -> ChunkResult:
+        """The set-based path (DuckDB): ``chunk`` as read by :func:`reading.read_columns`."""
+        if chunk.num_rows == 0:
+            return ChunkResult(0, self.generation.checkpoint_seq)
+        seqs = chunk.column("seq")
+        last_seq = pc.max(seqs).as_py()
+        if last_seq <= self.generation.checkpoint_seq:
+            return ChunkResult(0, self.generation.checkpoint_seq)
+        fresh = chunk.filter(pc.greater(seqs, self.generation.checkpoint_seq))
+        kept = fresh
+        generation = self.generation
+        if generation.project_id is not None:
+            kept = fresh.filter(
+                pc.or_(
+                    pc.greater(fresh.column("seq"), generation.base_seq),
+                    pc.equal(fresh.column("project_id"), generation.project_id),
+                )
+            )
+        with self.warehouse.transaction():
+            raw = self.prefix + "raw"
+            if self.archive:
+                self.warehouse.stage(raw, RAW_EVENTS, fresh)
+                self._run(
+                    [
+                        self.dialect.insert_from(
+                            RAW_EVENTS,
+                            archive_name(RAW_EVENTS.name),
+                            "project_id, seq, message_id, type, name, anonymous_id, user_id, "
+                            "CAST(event_datetime AS DATE), event_datetime, received_at, payload",
+                            ident(raw),
+                            last_seq,
+                        )
+                    ]
+                )
+            if kept.num_rows:
+                self.warehouse.stage(raw, RAW_EVENTS, kept)
+                self._project_columns(raw, version=last_seq)
+            self._drop(raw)
+            advanced = with_changes(self.generation, checkpoint_seq=last_seq)
+            save_checkpoint(self.warehouse, advanced)
+        self.generation = advanced
+        return ChunkResult(kept.num_rows, last_seq)
+
+    def _project_columns(self, raw: str, *, version: int) -> None:
+        located = ident(self.prefix + "located")
+        derived, new_events = ident(self.prefix + "derived"), ident(self.prefix + "new_events")
+        self._run(self.dialect.materialize(located, sql_derive.locate_events(raw=raw)))
+        distinct = [row[0] for row in self.warehouse.query(sql_derive.distinct_referrers(located=located))]
+        referrer_table = self._stage("referrers", sql_derive.REFERRERS, sql_derive.referrer_rows(distinct))
+        self._run(
+            self.dialect.materialize(derived, sql_derive.derive_events(located=located, referrers=referrer_table))
+        )
+        self._run(self.dialect.drop_table(located))
+        self._drop(referrer_table)
+        links = []
+        for project_id, type_, anonymous_id, user_id, previous_id, seq in self.warehouse.query(
+            f"SELECT project_id, event_type, client_id, user_id, previous_id, seq FROM {derived} "
+            "WHERE event_type IN ('identify', 'alias') ORDER BY seq"
+        ):
+            links.extend(link_facts(project_id, type_, anonymous_id, user_id, previous_id, seq))
+        members = self._merge_identities(links, version=version) if links else []
+        identity = self._table(IDENTITY_MAP)
+        columns = ", ".join(
+            "CASE WHEN d.distinct_id IS NULL THEN NULL ELSE coalesce(m.person_id, d.distinct_id) END AS person_id"
+            if name == "person_id"
+            else f"d.{ident(name)}"
+            for name in EVENTS.column_names
+        )
+        self._run(
+            self.dialect.materialize(
+                new_events,
+                Sql(
+                    f"SELECT {columns} FROM {derived} AS d LEFT JOIN {self.dialect.read_as(identity, 'm')} "
+                    "ON d.project_id = m.project_id AND d.distinct_id = m.distinct_id"
+                ),
+            )
+        )
+        self._run(self.dialect.drop_table(derived))
+        self._run(self.dialect.append(EVENTS, self._table(EVENTS), new_events, version=version))
+        orders = ident(self.prefix + "new_orders")
+        self._run(
+            self.dialect.materialize(
+                orders,
+                Sql(
+                    "SELECT project_id, order_id, seq, message_id, person_id, distinct_id, event_date AS order_date, "
+                    "event_datetime AS ordered_at, revenue, currency FROM ("
+                    "SELECT *, row_number() OVER (PARTITION BY project_id, order_id ORDER BY seq) AS nth "
+                    f"FROM {new_events} WHERE transactions = 1) AS o WHERE nth = 1"
+                ),
+            )
+        )
+        self._run(self.dialect.insert_missing(ORDERS, self._table(ORDERS), orders, version=version))
+        self._run(self.dialect.drop_table(orders))
+        affected = set(
+            self.warehouse.query(f"SELECT DISTINCT project_id, person_id FROM {new_events} WHERE person_id IS NOT NULL")
+        )
+        self._run(self.dialect.drop_table(new_events))
+        merged_away = set()
+        for member in members:
+            affected.add((member.project_id, member.person_id))
+            if member.distinct_id != member.person_id:
+                merged_away.add((member.project_id, member.distinct_id))
+        self._recompute_persons(affected, affected | merged_away, version=version)
 
     def _archive(self, chunk: Sequence[StoredEvent], *, version: int) -> None:
         records = [e.record for e in chunk]
