@@ -196,7 +196,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"RoleEnum": "analyticaflow.accounts.models.Role"},
+    "ENUM_NAME_OVERRIDES": {"RoleEnum": "analyticaflow.accounts.models.Role",
+                            "MetricEnum": "analyticaflow.metrics.registry.METRIC_NAMES"},
     # The capture endpoints are served before Django; this hook describes them in the schema too.
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
                              "analyticaflow.ingest.openapi.add_capture_paths"],

@@ -14,11 +14,15 @@ user files go through ``spend_csv`` which reports line numbers instead).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import IO, Any
+
+import pyarrow as pa
 
 from analyticaflow.channeldata import values
 from analyticaflow.channeldata.platforms import clean_campaign_name
+from analyticaflow.channeldata.spend_csv import parse_spend_csv
 from analyticaflow.channeldata.tables import (
     AD_SPEND_DAILY,
     CRM_DEALS,
@@ -31,6 +35,18 @@ from analyticaflow.warehouse.backends import Warehouse, get_warehouse
 from analyticaflow.warehouse.schema import TableSpec
 
 Converter = Callable[[Any], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class SpendImportReport:
+    lines: int  # non-blank data lines read
+    rows: int  # rows loaded
+    days_replaced: int  # (source, account, date) days replaced
+    accounts: list[dict[str, Any]]  # per account: source, account_id, date_from, date_to, rows
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"lines": self.lines, "rows": self.rows, "days_replaced": self.days_replaced,
+                "accounts": self.accounts}
 DEAL_STATUSES = frozenset({"open", "won", "lost"})
 
 
@@ -222,3 +238,23 @@ def shop_orders_load(*, project_id: int, source: str, account_id: str, rows: Ite
                scope_rows={"project_id": [project_id] * len(days), "source": [source] * len(days),
                            "account_id": [account_id] * len(days), "order_date": days})
     return len(records)
+
+
+def spend_import(*, project_id: int, stream: IO[bytes], warehouse: Warehouse | None = None) -> SpendImportReport:
+    """Import a spend CSV (see ``spend_csv``): validate every line, then replace each (source, account, date)
+    the file holds. Raises ``SpendFileInvalid`` (nothing imported) or ``SpendFileTooLarge``."""
+    parsed = parse_spend_csv(stream, project_id=project_id)
+    if parsed.rows:
+        days = sorted(parsed.days)
+        scope = {"project_id": [project_id] * len(days), "source": [d[0] for d in days],
+                 "account_id": [d[1] for d in days], "date": [d[2] for d in days]}
+        write_rows(warehouse or get_warehouse(), AD_SPEND_DAILY, pa.concat_tables(parsed.chunks),
+                   scope_columns=("project_id", "source", "account_id", "date"), scope_rows=scope)
+    return SpendImportReport(
+        lines=parsed.lines,
+        rows=parsed.rows,
+        days_replaced=len(parsed.days),
+        accounts=[{"source": a.source, "account_id": a.account_id, "date_from": a.date_from.isoformat(),
+                   "date_to": a.date_to.isoformat(), "rows": a.rows}
+                  for a in sorted(parsed.accounts.values(), key=lambda a: (a.source, a.account_id))],
+    )

@@ -30,13 +30,16 @@ def scope_spec(spec: TableSpec, scope_columns: tuple[str, ...]) -> TableSpec:
 def write_rows(
     warehouse: Warehouse,
     spec: TableSpec,
-    rows: dict[str, list[Any]],
+    rows: dict[str, list[Any]] | pa.Table,
     *,
     scope_columns: tuple[str, ...] | None = None,
-    scope_rows: dict[str, list[Any]] | None = None,
+    scope_rows: dict[str, list[Any]] | pa.Table | None = None,
 ) -> None:
     """Upsert ``rows`` (by the table's key); with a scope, first remove every row of the scope (e.g. each
-    ``(project, source, account, date)`` of a reloaded window) that ``rows`` do not hold again."""
+    ``(project, source, account, date)`` of a reloaded window) that ``rows`` do not hold again.
+
+    Rows and scope are column lists or Arrow tables with the spec's columns. On DuckDB the whole write is one
+    transaction; on ClickHouse it is a tombstone insert and a row insert of one version (safe to repeat)."""
     channel_tables_ensure(warehouse=warehouse)
     dialect = warehouse.dialect
     table = data_table(spec.name)
@@ -44,12 +47,13 @@ def write_rows(
     stage = f"stage_{spec.name}_{token}"
     scope = f"stage_{spec.name}_scope_{token}"
     version = time.time_ns()
-    warehouse.stage(stage, spec, arrow_rows(spec, rows))
+    warehouse.stage(stage, spec, rows if isinstance(rows, pa.Table) else arrow_rows(spec, rows))
     try:
         with warehouse.transaction():
             if scope_columns:
                 scoped = scope_spec(spec, scope_columns)
-                warehouse.stage(scope, scoped, arrow_rows(scoped, scope_rows or {}))
+                scope_data = scope_rows if isinstance(scope_rows, pa.Table) else arrow_rows(scoped, scope_rows or {})
+                warehouse.stage(scope, scoped, scope_data)
                 statements = dialect.replace_scope(spec, table, new_rows=stage, scope=scope,
                                                    scope_columns=scope_columns, version=version)
             else:

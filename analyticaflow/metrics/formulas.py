@@ -34,5 +34,8 @@ def change(current: Number | None, previous: Number | None) -> dict[str, float |
     |previous|`` (a fraction: 0.25 is +25 %), None when previous is 0 or either value is missing."""
     if current is None or previous is None:
         return {"abs": None, "pct": None}
-    difference = float(current) - float(previous)
-    return {"abs": difference, "pct": None if previous == 0 else difference / abs(float(previous))}
+    if isinstance(current, int) and isinstance(previous, int):
+        difference: Number = current - previous
+    else:
+        difference = float(current) - float(previous)
+    return {"abs": difference, "pct": None if previous == 0 else float(difference) / abs(float(previous))}

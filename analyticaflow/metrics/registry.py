@@ -214,3 +214,6 @@ def metric_values(parts: Mapping[str, float | None], names: tuple[str, ...] | li
 def parts_of(names: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     """Every part the named metrics need, in a stable order."""
     return tuple(dict.fromkeys(p for name in names for p in METRICS[name].parts))
+
+
+METRIC_NAMES = list(METRICS)  # the choice set the API documents once (OpenAPI enum ``MetricEnum``)

@@ -10,6 +10,7 @@ import orjson
 from django.core.management.base import BaseCommand, CommandError
 
 from analyticaflow.accounts.selectors import project_by_id
+from analyticaflow.channeldata.commands import add_spend_arguments, handle_spend_import
 from analyticaflow.ingest.importing import ImportInterrupted, ImportReport, maybe_gunzip
 from analyticaflow.ingest.services import events_import
 
@@ -18,7 +19,7 @@ class Command(BaseCommand):
     help = (
         "Import data from a file. 'import events FILE --project ID' reads JSON Lines (one Segment message per "
         "line, gzip allowed; '-' reads stdin) with the capture API's validation and dedupe. Exit status 1 when "
-        "any line was rejected."
+        "any line was rejected. 'import spend FILE.csv --project ID' loads daily ad spend (see README)."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -27,8 +28,12 @@ class Command(BaseCommand):
         events.add_argument("file", help="path of the JSON Lines file, or - for standard input")
         events.add_argument("--project", type=int, required=True, help="id of the project the events belong to")
         events.add_argument("--json", action="store_true", help="print the report as JSON")
+        add_spend_arguments(kinds)
 
     def handle(self, *args, **options) -> None:
+        if options["kind"] == "spend":
+            handle_spend_import(self, options)
+            return
         project_id = options["project"]
         if project_by_id(project_id=project_id) is None:
             raise CommandError(f"No project with id {project_id}.")

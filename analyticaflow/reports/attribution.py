@@ -1,0 +1,90 @@
+"""Crediting orders to touchpoints: the attribution models a report can use, set-based in SQL.
+
+A model turns the period's orders (CTE ``po``: order_id, person_id, ordered_at) and the candidate
+touchpoints (CTE ``touches``: person_id, seq, touched_at, t_source, t_medium, t_campaign, t_channel,
+t_click) into the CTE ``credited``: one or more rows per order with ``weight`` (summing to 1 per order)
+and the credited touch's attributes — all ``''`` for an order with no touchpoint in the window (reported as
+``direct``). Orders, revenue and new customers of a group are the weighted sums over its credited rows.
+
+Models are registered by name; an unknown name is a 400 listing the available ones. The fractional models
+of ``analyticaflow.attribution`` (linear, time decay, Markov, Shapley...) plug in by registering a model
+whose ``credited_sql`` selects from a staged relation of (order_id, weight, touch attributes) computed by
+that engine — the report pipeline is the same from ``credited`` on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from analyticaflow.attribution import DEFAULT_LOOKBACK
+from analyticaflow.errors import InvalidInput
+from analyticaflow.warehouse.dialects import Dialect
+
+LOOKBACK: timedelta = DEFAULT_LOOKBACK  # 30 days before the order, the order's own instant included
+LOOKBACK_MICROS = LOOKBACK // timedelta(microseconds=1)
+TOUCH_COLUMNS = ("t_source", "t_medium", "t_campaign", "t_channel", "t_click")
+
+
+@dataclass(frozen=True, slots=True)
+class CreditContext:
+    dialect: Dialect
+    lookback_marker: str  # a bound-parameter marker holding LOOKBACK_MICROS
+
+
+@dataclass(frozen=True, slots=True)
+class AttributionModel:
+    name: str
+    description: str
+    credited_sql: Callable[[CreditContext], str]
+
+
+def _window_touch(latest: bool) -> Callable[[CreditContext], str]:
+    """The single touchpoint of the person in the window before the order: the last or the first one."""
+    direction = "DESC" if latest else "ASC"
+
+    def credited(ctx: CreditContext) -> str:
+        epoch = ctx.dialect.epoch_micros
+        picked = ", ".join(f"c.{name} AS {name}" for name in TOUCH_COLUMNS)
+        return f"""
+            SELECT po.order_id AS order_id, 1.0 AS weight,
+                   {", ".join(f"coalesce(k.{name}, '') AS {name}" for name in TOUCH_COLUMNS)}
+            FROM po
+            LEFT JOIN (
+                SELECT c.order_id AS order_id, {picked}
+                FROM (
+                    SELECT po.order_id AS order_id, {", ".join(f"t.{n} AS {n}" for n in TOUCH_COLUMNS)},
+                           row_number() OVER (PARTITION BY po.order_id
+                                              ORDER BY t.touched_at {direction}, t.seq {direction}) AS pick
+                    FROM po INNER JOIN touches AS t ON t.person_id = po.person_id
+                    WHERE t.touched_at <= po.ordered_at
+                      AND {epoch("t.touched_at")} >= {epoch("po.ordered_at")} - {ctx.lookback_marker}
+                ) AS c
+                WHERE c.pick = 1
+            ) AS k ON k.order_id = po.order_id
+        """
+
+    return credited
+
+
+MODELS: dict[str, AttributionModel] = {
+    m.name: m
+    for m in (
+        AttributionModel("last_touch", "The person's last touchpoint within 30 days before the order; none → "
+                         "direct.", _window_touch(latest=True)),
+        AttributionModel("first_touch", "The person's first touchpoint within 30 days before the order; none → "
+                         "direct.", _window_touch(latest=False)),
+    )
+}
+DEFAULT_MODEL = "last_touch"
+
+
+def attribution_model(name: str) -> AttributionModel:
+    try:
+        return MODELS[name]
+    except KeyError:
+        raise InvalidInput(
+            f"Unknown attribution model {name!r}; available: {', '.join(MODELS)}.",
+            fields={"attribution_model": [f"must be one of: {', '.join(MODELS)}"]},
+        ) from None

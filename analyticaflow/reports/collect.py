@@ -1,0 +1,254 @@
+"""Running a report's facts for one period: stage what the SQL needs, convert money, group, sum parts.
+
+One :class:`ReportRun` serves one request (both periods of a comparison): it loads the campaign catalog once,
+creates uniquely named stages (touch groups, exchange rates) and drops them at the end.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pyarrow as pa
+
+from analyticaflow.metrics.registry import PARTS, parts_of
+from analyticaflow.reports.attribution import LOOKBACK
+from analyticaflow.reports.currency import RateBook, Uncovered, missing_rate_warnings, plan_conversion
+from analyticaflow.reports.facts import FACT_SOURCES, STAGE_KEYS, FactInput, FactSql
+from analyticaflow.reports.periods import ONE_DAY, Period
+from analyticaflow.reports.query import ReportQuery
+from analyticaflow.reports.sqlparts import CLICK_CASE, Params
+from analyticaflow.reports.touches import NO_TOUCH, CampaignCatalog, TouchCombo, TouchGroup, group_of
+from analyticaflow.warehouse.backends import Warehouse
+from analyticaflow.warehouse.schema import DATE, FLOAT, TEXT, TableSpec, col
+from analyticaflow.warehouse.sql import MARKER_RE, Sql
+
+GROUP_KEY_COLUMNS = {
+    "none": (),
+    "source": ("g_source",),
+    "account": ("g_source", "g_account"),
+    "campaign": ("g_source", "g_account", "g_campaign_id", "g_campaign_name"),
+    "channel": ("g_channel",),
+}
+# Parts that are not sums (distinct counts): their totals over groups are queried, never added up.
+DISTINCT_PARTS = frozenset({"users"})
+DATA_LABELS = {"ad_spend": "ad spend", "orders": "order", "web_sessions": "GA4", "crm": "CRM deal"}
+
+RATES_STAGE = TableSpec("report_rates", (col("currency", TEXT), col("day", DATE), col("rate", FLOAT, True)),
+                        key=("currency", "day"))
+TOUCH_GROUPS_STAGE = TableSpec(
+    "report_touch_groups",
+    tuple(col(n, TEXT) for n in (*STAGE_KEYS, "g_source", "g_account", "g_campaign_id", "g_campaign_name",
+                                  "g_channel")),
+    key=STAGE_KEYS,
+)
+
+GroupKey = tuple[str | None, ...]
+Cells = dict[tuple[GroupKey, date | None], dict[str, Any]]
+
+
+@dataclass(slots=True)
+class PeriodResult:
+    period: Period
+    cells: Cells = field(default_factory=dict)  # (group key, bucket) → parts
+    totals: dict[date | None, dict[str, Any]] = field(default_factory=dict)  # bucket → parts of all groups
+    warnings: list[dict] = field(default_factory=list)
+
+
+def bound(text: str, values: dict[str, Any]) -> Sql:
+    """``text`` with exactly the values its markers use."""
+    used = set(MARKER_RE.findall(text))
+    return Sql(text, {name: value for name, value in values.items() if name in used})
+
+
+def plain(value: Any, *, money: bool) -> Any:
+    """A summed part as JSON-friendly number: money to the micro unit, whole counts as integers."""
+    if value is None:
+        value = 0
+    if money:
+        return round(float(value), 6)
+    if isinstance(value, Decimal | float) and value == int(value):
+        return int(value)
+    if isinstance(value, Decimal | float):
+        return round(float(value), 9)
+    return int(value)
+
+
+def arrow_records(table: pa.Table) -> list[dict[str, Any]]:
+    return table.to_pylist()
+
+
+class ReportRun:
+    def __init__(self, *, warehouse: Warehouse, query: ReportQuery, rates: RateBook) -> None:
+        self.warehouse = warehouse
+        self.dialect = warehouse.dialect
+        self.query = query
+        self.rates = rates
+        self._stages: list[str] = []
+        self._catalog: CampaignCatalog | None = None
+        self.token = uuid.uuid4().hex[:12]
+
+    # --- shared lookups ----------------------------------------------------------------------------------
+    def catalog(self) -> CampaignCatalog:
+        if self._catalog is None:
+            rows = self.warehouse.query(Sql(
+                "SELECT source, account_id, campaign_id, campaign_name, campaign_key, max(date) AS last_date "
+                "FROM ad_spend_daily WHERE project_id = {project} "
+                "GROUP BY source, account_id, campaign_id, campaign_name, campaign_key",
+                {"project": self.query.project_id}))
+            self._catalog = CampaignCatalog(rows)
+        return self._catalog
+
+    def touch_combos(self, start, end) -> list[TouchCombo]:
+        rows = self.warehouse.query(Sql(
+            f"SELECT DISTINCT coalesce(t.source, ''), coalesce(t.medium, ''), coalesce(t.campaign, ''), t.channel, "
+            f"{CLICK_CASE} FROM touchpoints AS t "
+            "WHERE t.project_id = {project} AND t.touched_at >= {start} AND t.touched_at < {end}",
+            {"project": self.query.project_id, "start": start, "end": end}))
+        return [TouchCombo(*row) for row in rows]
+
+    def _stage(self, spec: TableSpec, columns: dict[str, list[Any]]) -> str:
+        name = f"{spec.name}_{self.token}_{len(self._stages)}"
+        schema = pa.schema([pa.field(c.name, pa.string() if c.type is TEXT else pa.date32() if c.type is DATE
+                                     else pa.float64(), nullable=c.nullable) for c in spec.columns])
+        data = pa.Table.from_arrays([pa.array(columns[f.name], type=f.type) for f in schema], schema=schema)
+        self.warehouse.stage(name, spec, data)
+        self._stages.append(name)
+        return name
+
+    def stage_touch_groups(self, period: Period) -> str:
+        """The touch-group relation of every touchpoint combination the period's facts can meet, with the
+        combinations that fail the report's filters left out (so inner joins drop their rows)."""
+        catalog, filters = self.catalog(), self.query.filters
+        combos = {NO_TOUCH, *self.touch_combos(period.start - LOOKBACK, period.end + ONE_DAY)}
+        columns: dict[str, list[Any]] = {name: [] for name in TOUCH_GROUPS_STAGE.column_names}
+        for combo in sorted(combos, key=lambda c: (c.source, c.medium, c.campaign, c.channel, c.click)):
+            group = group_of(combo, catalog)
+            if not filters.admits(source=group.source, account_id=group.account_id,
+                                  campaign_id=group.campaign_id, channel=group.channel):
+                continue
+            for name, value in zip(STAGE_KEYS, (combo.source, combo.medium, combo.campaign, combo.channel,
+                                                combo.click), strict=True):
+                columns[name].append(value)
+            for name, value in _group_columns(group).items():
+                columns[name].append(value)
+        return self._stage(TOUCH_GROUPS_STAGE, columns)
+
+    def close(self) -> None:
+        for name in self._stages:
+            self.warehouse.drop_stage(name)
+        self._stages.clear()
+
+    # --- one period ----------------------------------------------------------------------------------------
+    def collect(self, period: Period, label: str) -> PeriodResult:
+        query = self.query
+        parts = parts_of(query.metrics)
+        facts = list(dict.fromkeys(PARTS[p].fact for p in parts))
+        result = PeriodResult(period)
+        touch_groups = None
+        if query.needs_touch_groups and any(FACT_SOURCES[f].uses_touch_groups for f in facts):
+            touch_groups = self.stage_touch_groups(period)
+        for fact in facts:
+            needed = tuple(p for p in parts if PARTS[p].fact == fact)
+            fact_input = FactInput(self.dialect, query.project_id, query.currency, period, query.filters, needed,
+                                   query.attribution_model, touch_groups if FACT_SOURCES[fact].uses_touch_groups
+                                   else None)
+            params = Params()
+            built = FACT_SOURCES[fact].build(fact_input, params)
+            rates = self._conversion(built, needed, params, fact, label, result)
+            self._aggregate(built, needed, params, rates, result, grouped=query.group_by != "none")
+            distinct = [p for p in needed if p in DISTINCT_PARTS]
+            if distinct and query.group_by != "none":
+                self._aggregate(built, tuple(distinct), params, rates, result, grouped=False, totals_only=True)
+        add_totals(result, grouped=query.group_by != "none")
+        return result
+
+    def _conversion(self, built: FactSql, needed: tuple[str, ...], params: Params, fact: str, label: str,
+                    result: PeriodResult) -> str | None:
+        """Check which foreign-currency rows have rates; stage those rates, warn about the rest.
+
+        Whatever metrics were asked, a row whose money cannot be converted is left out of all of them (an
+        order count must not depend on whether revenue is shown beside it)."""
+        if not built.coverage:
+            return None
+        reporting = params.add(self.query.currency, "reporting")
+        text = (f"SELECT c.currency, c.day, count(*), sum(c.amount) FROM ({built.coverage}) AS c "
+                f"WHERE c.currency != {reporting} GROUP BY c.currency, c.day")
+        foreign = [Uncovered(currency, day, rows, amount or 0)
+                   for currency, day, rows, amount in self.warehouse.query(bound(text, params.values))]
+        if not foreign:
+            return None
+        plan = plan_conversion(self.rates, foreign)
+        left_out = ", ".join(needed)
+        result.warnings.extend(missing_rate_warnings(plan.missing, reporting=self.query.currency,
+                                                     data=DATA_LABELS.get(fact, fact), left_out=left_out,
+                                                     period=label))
+        if not plan.rates:
+            return None
+        currencies, days, rates = zip(*plan.rates, strict=True)
+        return self._stage(RATES_STAGE, {"currency": list(currencies), "day": list(days), "rate": list(rates)})
+
+    def _aggregate(self, built: FactSql, needed: tuple[str, ...], params: Params, rates: str | None,
+                   result: PeriodResult, *, grouped: bool, totals_only: bool = False) -> None:
+        query, dialect = self.query, self.dialect
+        keys = GROUP_KEY_COLUMNS[query.group_by] if grouped else ()
+        select = [f"f.{name} AS {name}" for name in keys]
+        group_by = list(keys)
+        if query.granularity:
+            select.append(f"{dialect.bucket_start(query.granularity, 'f.day')} AS bucket")
+            group_by.append("bucket")
+        money = [p for p in needed if p in built.money]
+        reporting = params.add(query.currency, "reporting")
+        for part in needed:
+            if part in built.aggregates:
+                select.append(f"{built.aggregates[part]} AS {part}")
+        for part in money:
+            column = f"f.{built.money[part]}"
+            if rates:
+                select.append(f"sum(CASE WHEN f.currency = {reporting} THEN {column} END) AS {part}__native")
+                select.append(f"sum(CASE WHEN f.currency != {reporting} THEN "
+                              f"{dialect.to_float(column)} * r.rate END) AS {part}__converted")
+            else:
+                select.append(f"sum({column}) AS {part}__native")
+        join, where = "", ""
+        if rates:
+            join = f"LEFT JOIN {rates} AS r ON r.currency = f.currency AND r.day = f.day"
+            where = f"WHERE f.currency = {reporting} OR r.rate IS NOT NULL"
+        elif built.money:  # the fact's rows carry money: those in a currency without a rate stay out
+            where = f"WHERE f.currency = {reporting}"
+        text = (f"SELECT {', '.join(select)} FROM ({built.relation}) AS f {join} {where}"
+                + (f" GROUP BY {', '.join(group_by)}" if group_by else ""))
+        for record in arrow_records(self.warehouse.query_arrow(bound(text, params.values))):
+            key: GroupKey = tuple(record[name] or None for name in keys)
+            bucket = record.get("bucket")
+            values = {part: plain(record.get(part), money=False) for part in needed if part in built.aggregates}
+            for part in money:
+                native = record.get(f"{part}__native") or 0
+                converted = record.get(f"{part}__converted") or 0
+                values[part] = plain(Decimal(native) if not converted else float(native) + converted, money=True)
+            if totals_only:
+                result.totals.setdefault(bucket, {}).update(values)
+            else:
+                result.cells.setdefault((key, bucket), {}).update(values)
+
+
+def _group_columns(group: TouchGroup) -> dict[str, str]:
+    return {"g_source": group.source, "g_account": group.account_id or "", "g_campaign_id": group.campaign_id or "",
+            "g_campaign_name": group.campaign_name or "", "g_channel": group.channel}
+
+
+def add_totals(result: PeriodResult, *, grouped: bool) -> None:
+    """Totals per bucket: every additive part summed over the groups (distinct counts were queried)."""
+    for (_, bucket), values in result.cells.items():
+        total = result.totals.setdefault(bucket, {})
+        for part, value in values.items():
+            if grouped and part in DISTINCT_PARTS:
+                continue
+            previous = total.get(part)
+            if previous is None:
+                total[part] = value
+            else:
+                total[part] = round(previous + value, 6) if PARTS[part].money else previous + value

@@ -1,0 +1,296 @@
+"""The facts: for each table family, the SQL relation of its rows for one period, and how its parts sum.
+
+Every relation yields the group columns ``g_source, g_account, g_campaign_id, g_campaign_name, g_channel``
+(text, ``''`` for none), ``day`` (the local calendar day), ``currency`` and one ``v_<part>`` column per part.
+The report runner (``collect``) wraps it: converts money, groups, buckets. Facts of first-party data
+(orders, sessions) take their group columns from the staged touch groups (``touches``) when the report is
+grouped or filtered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from analyticaflow.channeldata.orders import merged_orders
+from analyticaflow.channeldata.platforms import PLATFORMS
+from analyticaflow.reports.attribution import LOOKBACK, LOOKBACK_MICROS, CreditContext, attribution_model
+from analyticaflow.reports.periods import ONE_DAY, Period
+from analyticaflow.reports.query import Filters
+from analyticaflow.reports.sqlparts import Params, local_day, touch_columns
+from analyticaflow.warehouse.dialects import Dialect
+
+GROUP_COLUMNS = ("g_source", "g_account", "g_campaign_id", "g_campaign_name", "g_channel")
+TOUCH_KEYS = ("t_source", "t_medium", "t_campaign", "t_channel", "t_click")
+STAGE_KEYS = ("k_source", "k_medium", "k_campaign", "k_channel", "k_click")
+
+
+@dataclass(frozen=True, slots=True)
+class FactInput:
+    dialect: Dialect
+    project_id: int
+    currency: str
+    period: Period
+    filters: Filters
+    parts: tuple[str, ...]
+    attribution_model: str
+    touch_groups: str | None  # the staged touch-group relation, when the report is grouped or filtered
+
+
+@dataclass(frozen=True, slots=True)
+class FactSql:
+    relation: str
+    aggregates: dict[str, str] = field(default_factory=dict)  # part → aggregate over ``f``
+    money: dict[str, str] = field(default_factory=dict)  # part → ``f`` column holding the amount
+    coverage: str | None = None  # (currency, day, amount) rows to check for exchange rates
+
+
+def _touch_join(touch_groups: str, left: str) -> str:
+    on = " AND ".join(f"g.{k} = {left}.{t}" for k, t in zip(STAGE_KEYS, TOUCH_KEYS, strict=True))
+    return f"INNER JOIN {touch_groups} AS g ON {on}"
+
+
+def _group_select(touch_groups: str | None) -> str:
+    if touch_groups:
+        return ", ".join(f"g.{c} AS {c}" for c in GROUP_COLUMNS)
+    return ", ".join(f"'' AS {c}" for c in GROUP_COLUMNS)
+
+
+def _own_account_filters(fi: FactInput, params: Params, source: str, account: str) -> list[str]:
+    conditions = []
+    if fi.filters.source:
+        conditions.append(params.in_list(source, fi.filters.source))
+    if fi.filters.account_id:
+        conditions.append(params.in_list(account, fi.filters.account_id))
+    return conditions
+
+
+class AdSpend:
+    uses_touch_groups = False
+
+    def build(self, fi: FactInput, params: Params) -> FactSql:
+        channel = "CASE a.source " + " ".join(
+            f"WHEN {params.add(p.name, 'src')} THEN {params.add(p.channel, 'chn')}" for p in PLATFORMS.values()
+        ) + " ELSE a.source END"
+        conditions = [
+            f"a.project_id = {params.add(fi.project_id, 'project')}",
+            f"a.date >= {params.add(fi.period.date_from, 'day_from')}",
+            f"a.date <= {params.add(fi.period.date_to, 'day_to')}",
+            *_own_account_filters(fi, params, "a.source", "a.account_id"),
+        ]
+        if fi.filters.campaign_id:
+            conditions.append(params.in_list("a.campaign_id", fi.filters.campaign_id))
+        if fi.filters.channel:
+            conditions.append(params.in_list(f"({channel})", fi.filters.channel))
+        relation = f"""
+            SELECT a.source AS g_source, a.account_id AS g_account, a.campaign_id AS g_campaign_id,
+                   '' AS g_campaign_name, {channel} AS g_channel, a.date AS day, a.currency AS currency,
+                   a.spend AS v_spend, a.impressions AS v_impressions, a.clicks AS v_clicks,
+                   a.platform_conversions AS v_platform_conversions,
+                   a.platform_conversion_value AS v_platform_conversion_value
+            FROM ad_spend_daily AS a
+            WHERE {" AND ".join(conditions)}
+        """
+        return FactSql(
+            relation,
+            aggregates={"impressions": "sum(f.v_impressions)", "clicks": "sum(f.v_clicks)",
+                        "platform_conversions": "sum(f.v_platform_conversions)"},
+            money={"spend": "v_spend", "platform_conversion_value": "v_platform_conversion_value"},
+            coverage=f"SELECT f.currency AS currency, f.day AS day, f.v_spend AS amount FROM ({relation}) AS f",
+        )
+
+
+class Orders:
+    """Orders of the period credited by the attribution model (or as a whole when nothing is grouped)."""
+
+    uses_touch_groups = True
+
+    def build(self, fi: FactInput, params: Params) -> FactSql:
+        dialect, period = fi.dialect, fi.period
+        project = params.add(fi.project_id, "project")
+        start, end = params.add(period.start, "start"), params.add(period.end, "end")
+        currency = params.add(fi.currency, "currency")
+        window = merged_orders(
+            dialect,
+            event_where=f"e.project_id = {project} AND e.ordered_at >= {start} AND e.ordered_at < {end}",
+            shop_where=f"s.project_id = {project} AND s.ordered_at >= {start} AND s.ordered_at < {end}",
+        )
+        ctes = [f"""po AS (
+            SELECT m.order_id AS order_id, m.person_id AS person_id, m.ordered_at AS ordered_at,
+                   m.revenue AS revenue, coalesce(m.currency, {currency}) AS currency,
+                   {local_day(dialect, "m.ordered_at", period, params)} AS day
+            FROM ({window.text}) AS m
+        )"""]
+        first = "0"
+        if "new_customers" in fi.parts:
+            history = merged_orders(
+                dialect,
+                event_where=(f"e.project_id = {project} AND e.ordered_at < {end} "
+                             "AND e.person_id IN (SELECT person_id FROM po)"),
+                shop_where=f"s.project_id = {project} AND s.ordered_at < {end}",
+            )
+            ctes.append(f"""firsts AS (
+                SELECT h.order_id AS order_id FROM (
+                    SELECT m.order_id AS order_id,
+                           row_number() OVER (PARTITION BY m.person_id ORDER BY m.ordered_at, m.order_id) AS n
+                    FROM ({history.text}) AS m
+                    WHERE m.person_id IN (SELECT person_id FROM po)
+                ) AS h
+                WHERE h.n = 1
+            )""")
+            first = "CASE WHEN po.order_id IN (SELECT order_id FROM firsts) THEN 1 ELSE 0 END"
+        if fi.touch_groups:
+            lookback = params.add(LOOKBACK_MICROS, "lookback")
+            touch_start = params.add(period.start - LOOKBACK, "touch_start")
+            ctes.append(f"""touches AS (
+                SELECT t.person_id AS person_id, t.seq AS seq, t.touched_at AS touched_at, {touch_columns("t")}
+                FROM touchpoints AS t
+                WHERE t.project_id = {project} AND t.touched_at >= {touch_start} AND t.touched_at < {end}
+                  AND t.person_id IN (SELECT person_id FROM po)
+            )""")
+            model = attribution_model(fi.attribution_model)
+            ctes.append(f"credited AS ({model.credited_sql(CreditContext(dialect, lookback))})")
+            body = f"""
+                SELECT {_group_select(fi.touch_groups)}, po.day AS day, po.currency AS currency,
+                       c.weight AS v_orders, c.weight * po.revenue AS v_revenue, c.weight * {first} AS v_new_customers
+                FROM po INNER JOIN credited AS c ON c.order_id = po.order_id
+                {_touch_join(fi.touch_groups, "c")}
+            """
+        else:
+            body = f"""
+                SELECT {_group_select(None)}, po.day AS day, po.currency AS currency,
+                       1 AS v_orders, po.revenue AS v_revenue, {first} AS v_new_customers
+                FROM po
+            """
+        relation = f"WITH {', '.join(ctes)} {body}"
+        coverage = f"WITH {ctes[0]} SELECT po.currency AS currency, po.day AS day, po.revenue AS amount FROM po"
+        return FactSql(
+            relation,
+            aggregates={"orders": "sum(f.v_orders)", "new_customers": "sum(f.v_new_customers)"},
+            money={"revenue": "v_revenue"},
+            coverage=coverage,
+        )
+
+
+class Sessions:
+    uses_touch_groups = True
+
+    def build(self, fi: FactInput, params: Params) -> FactSql:
+        period = fi.period
+        project = params.add(fi.project_id, "project")
+        start, end = params.add(period.start, "start"), params.add(period.end, "end")
+        join = ""
+        if fi.touch_groups:
+            touch_end = params.add(period.end + ONE_DAY, "touch_end")
+            join = f"""
+                LEFT JOIN (
+                    SELECT t.person_id AS person_id, t.session_id AS session_id, {touch_columns("t")}
+                    FROM touchpoints AS t
+                    WHERE t.project_id = {project} AND t.touched_at >= {start} AND t.touched_at < {touch_end}
+                ) AS tt ON tt.person_id = s.person_id AND tt.session_id = s.session_id
+                INNER JOIN {fi.touch_groups} AS g ON {" AND ".join(
+                    f"g.{k} = coalesce(tt.{t}, '')" for k, t in zip(STAGE_KEYS, TOUCH_KEYS, strict=True))}
+            """
+        relation = f"""
+            SELECT {_group_select(fi.touch_groups)}, {local_day(fi.dialect, "s.started_at", period, params)} AS day,
+                   {params.add(fi.currency, "currency")} AS currency, s.person_id AS person_id
+            FROM sessions AS s
+            {join}
+            WHERE s.project_id = {project} AND s.started_at >= {start} AND s.started_at < {end}
+        """
+        return FactSql(relation, aggregates={"sessions": "count(*)", "users": "count(DISTINCT f.person_id)"})
+
+
+class WebSessions:
+    uses_touch_groups = False
+
+    def build(self, fi: FactInput, params: Params) -> FactSql:
+        conditions = [
+            f"w.project_id = {params.add(fi.project_id, 'project')}",
+            f"w.date >= {params.add(fi.period.date_from, 'day_from')}",
+            f"w.date <= {params.add(fi.period.date_to, 'day_to')}",
+        ]
+        if fi.filters.source and "ga4" not in fi.filters.source:
+            conditions.append("1 = 0")
+        if fi.filters.account_id:
+            conditions.append(params.in_list("w.property_id", fi.filters.account_id))
+        relation = f"""
+            SELECT 'ga4' AS g_source, w.property_id AS g_account, '' AS g_campaign_id, '' AS g_campaign_name,
+                   '' AS g_channel, w.date AS day, w.currency AS currency,
+                   w.sessions AS v_ga4_sessions, w.users AS v_ga4_users, w.new_users AS v_ga4_new_users,
+                   w.conversions AS v_ga4_conversions, w.revenue AS v_ga4_revenue
+            FROM web_sessions_daily AS w
+            WHERE {" AND ".join(conditions)}
+        """
+        return FactSql(
+            relation,
+            aggregates={"ga4_sessions": "sum(f.v_ga4_sessions)", "ga4_users": "sum(f.v_ga4_users)",
+                        "ga4_new_users": "sum(f.v_ga4_new_users)", "ga4_conversions": "sum(f.v_ga4_conversions)"},
+            money={"ga4_revenue": "v_ga4_revenue"},
+            coverage=(f"SELECT f.currency AS currency, f.day AS day, f.v_ga4_revenue AS amount "
+                      f"FROM ({relation}) AS f"),
+        )
+
+
+class Social:
+    uses_touch_groups = False
+
+    def build(self, fi: FactInput, params: Params) -> FactSql:
+        conditions = [
+            f"s.project_id = {params.add(fi.project_id, 'project')}",
+            f"s.date >= {params.add(fi.period.date_from, 'day_from')}",
+            f"s.date <= {params.add(fi.period.date_to, 'day_to')}",
+            "s.post_id = ''",  # the account's own daily rows; post rows are lifetime snapshots
+            *_own_account_filters(fi, params, "s.source", "s.account_id"),
+        ]
+        relation = f"""
+            SELECT s.source AS g_source, s.account_id AS g_account, '' AS g_campaign_id, '' AS g_campaign_name,
+                   s.source AS g_channel, s.date AS day, {params.add(fi.currency, "currency")} AS currency,
+                   coalesce(s.followers, 0) AS v_new_followers, coalesce(s.reach, 0) AS v_reach,
+                   coalesce(s.impressions, 0) AS v_social_impressions, coalesce(s.engagements, 0) AS v_engagements
+            FROM social_daily AS s
+            WHERE {" AND ".join(conditions)}
+        """
+        return FactSql(relation, aggregates={
+            "new_followers": "sum(f.v_new_followers)", "reach": "sum(f.v_reach)",
+            "social_impressions": "sum(f.v_social_impressions)", "engagements": "sum(f.v_engagements)"})
+
+
+class CrmDeals:
+    uses_touch_groups = False
+
+    def build(self, fi: FactInput, params: Params) -> FactSql:
+        dialect, period = fi.dialect, fi.period
+        project = params.add(fi.project_id, "project")
+        start, end = params.add(period.start, "start"), params.add(period.end, "end")
+        currency = params.add(fi.currency, "currency")
+        accounts = " AND ".join(["1 = 1", *_own_account_filters(fi, params, "d.source", "d.account_id")])
+        groups = ("d.source AS g_source, d.account_id AS g_account, '' AS g_campaign_id, '' AS g_campaign_name, "
+                  "d.source AS g_channel")
+        relation = f"""
+            SELECT {groups}, {local_day(dialect, "d.created_at", period, params)} AS day, {currency} AS currency,
+                   1 AS v_deals, 0 AS v_won_deals, d.value * 0 AS v_won_value
+            FROM crm_deals AS d
+            WHERE d.project_id = {project} AND d.created_at >= {start} AND d.created_at < {end} AND {accounts}
+            UNION ALL
+            SELECT {groups}, {local_day(dialect, "d.closed_at", period, params)} AS day, d.currency AS currency,
+                   0 AS v_deals, 1 AS v_won_deals, d.value AS v_won_value
+            FROM crm_deals AS d
+            WHERE d.project_id = {project} AND d.status = 'won' AND d.closed_at >= {start} AND d.closed_at < {end}
+              AND {accounts}
+        """
+        return FactSql(
+            relation,
+            aggregates={"deals": "sum(f.v_deals)", "won_deals": "sum(f.v_won_deals)"},
+            money={"won_value": "v_won_value"},
+            coverage=f"SELECT f.currency AS currency, f.day AS day, f.v_won_value AS amount FROM ({relation}) AS f",
+        )
+
+
+FACT_SOURCES = {
+    "ad_spend": AdSpend(),
+    "orders": Orders(),
+    "sessions": Sessions(),
+    "web_sessions": WebSessions(),
+    "social": Social(),
+    "crm": CrmDeals(),
+}
