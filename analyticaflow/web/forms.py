@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from functools import cache
 
 from django import forms
 from django.contrib.auth import authenticate
@@ -10,7 +11,9 @@ from analyticaflow.accounts.models import Role
 from analyticaflow.accounts.reference import CURRENCIES
 
 
+@cache
 def _time_zone_choices() -> list[tuple[str, str]]:
+    # available_timezones() walks the tz database on disk: once per process is enough.
     return [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 

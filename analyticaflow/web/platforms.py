@@ -1,8 +1,9 @@
-"""How the dashboard presents each platform: its name, icon and the metrics on its tiles.
+"""How the dashboard presents each connected source: its name, icon and the metrics on its tiles.
 
-A source the catalog does not know (a CSV import from another ad network, say) still gets a menu entry with
-the generic icon and the ad-platform tiles. Metric names are the metric registry's; tiles for metrics the
-registry does not define are left out, so the catalog can never ask the reports API for an unknown metric.
+Accounts come in four kinds (the reports API's ``accounts``): ``ads`` (spend rows), ``social`` (organic
+accounts), ``web`` (GA4 properties) and ``crm``. A source the catalog does not know (a CSV import from another
+ad network, say) gets the generic icon and its kind's tiles. Metric names are the metric registry's; tiles for
+metrics the registry does not define are left out, so the page never asks the reports API for an unknown one.
 """
 
 from __future__ import annotations
@@ -10,15 +11,55 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-# Paid platforms share their tiles: delivery first, then what the shop booked, then what the platform claims.
-AD_PLATFORM_TILES = (
-    "spend", "impressions", "clicks", "ctr", "cpc", "cpm",
-    "orders", "revenue", "roas", "romi", "cpa",
-    "platform_conversions", "platform_conversion_value", "platform_roas", "platform_cpa",
+# Paid platforms: delivery first, then what the shop booked, then what the platform claims.
+AD_TILES = (
+    "spend",
+    "impressions",
+    "clicks",
+    "ctr",
+    "cpc",
+    "cpm",
+    "orders",
+    "revenue",
+    "roas",
+    "romi",
+    "cpa",
+    "platform_conversions",
+    "platform_conversion_value",
+    "platform_roas",
+    "platform_cpa",
 )
-AD_PLATFORM_TABLE = ("spend", "impressions", "clicks", "ctr", "cpc", "orders", "revenue", "roas",
-                     "platform_conversions", "platform_roas")
-SOCIAL_TILES = ("new_followers", "reach", "social_impressions", "engagements", "engagement_rate")
+AD_TABLE = (
+    "spend",
+    "impressions",
+    "clicks",
+    "ctr",
+    "cpc",
+    "orders",
+    "revenue",
+    "roas",
+    "platform_conversions",
+    "platform_roas",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    tiles: tuple[str, ...]
+    table: tuple[str, ...]  # the breakdown by campaign; empty where the data has no campaigns
+    table_group: str | None
+
+
+KINDS = {
+    "ads": Kind(AD_TILES, AD_TABLE, "campaign"),
+    "social": Kind(("new_followers", "reach", "social_impressions", "engagements", "engagement_rate"), (), None),
+    "web": Kind(
+        ("ga4_sessions", "ga4_users", "ga4_new_users", "ga4_conversions", "ga4_revenue", "ga4_conversion_rate"),
+        (),
+        None,
+    ),
+    "crm": Kind(("deals", "won_deals", "won_value"), (), None),
+}
 
 # "All accounts": every channel blended, and a row per source.
 BLENDED_TILES = ("spend", "revenue", "roas", "romi", "cac", "orders", "new_customers", "aov")
@@ -30,46 +71,48 @@ class Platform:
     source: str
     label: str
     icon: str  # symbol id in static/web/platforms.svg
-    tiles: tuple[str, ...]
-    table: tuple[str, ...]
-    kind: str = "ads"  # ads | social
+    kind: str
 
 
 PLATFORMS: dict[str, Platform] = {
     platform.source: platform
     for platform in (
-        Platform("meta_ads", "Meta Ads", "meta", AD_PLATFORM_TILES, AD_PLATFORM_TABLE),
-        Platform("google_ads", "Google Ads", "google", AD_PLATFORM_TILES, AD_PLATFORM_TABLE),
-        Platform("twitter_ads", "X Ads", "x", AD_PLATFORM_TILES, AD_PLATFORM_TABLE),
-        Platform("yahoo_ads", "Yahoo! Ads", "yahoo", AD_PLATFORM_TILES, AD_PLATFORM_TABLE),
-        Platform("instagram", "Instagram", "instagram", SOCIAL_TILES, SOCIAL_TILES, kind="social"),
+        Platform("meta_ads", "Meta Ads", "meta", "ads"),
+        Platform("google_ads", "Google Ads", "google", "ads"),
+        Platform("twitter_ads", "X Ads", "x", "ads"),
+        Platform("yahoo_ads", "Yahoo! Ads", "yahoo", "ads"),
+        Platform("instagram", "Instagram", "instagram", "social"),
+        Platform("twitter", "X (organic)", "x", "social"),
+        Platform("ga4", "Google Analytics 4", "analytics", "web"),
+        Platform("amocrm", "amoCRM", "crm", "crm"),
+        Platform("bitrix24", "Bitrix24", "crm", "crm"),
     )
 }
 GENERIC_ICON = "generic"
 
 
-def platform_for(source: str) -> Platform:
-    """The catalog entry of ``source``, or a generic ad platform named after it."""
+def platform_for(source: str, kind: str = "ads") -> Platform:
+    """The catalog entry of ``source``, or a generic one of ``kind`` named after it."""
     known = PLATFORMS.get(source)
     if known is not None:
         return known
     label = source.replace("_", " ").strip().title() or "Other"
-    return Platform(source, label, GENERIC_ICON, AD_PLATFORM_TILES, AD_PLATFORM_TABLE)
+    return Platform(source, label, GENERIC_ICON, kind if kind in KINDS else "ads")
 
 
 @cache
 def presentation(*, known_metrics: frozenset[str]) -> dict:
-    """The platforms and blended view for the page, keeping only metrics the registry defines."""
+    """The platforms, kinds and blended view for the page, keeping only metrics the registry defines."""
 
     def keep(names: tuple[str, ...]) -> list[str]:
         return [name for name in names if name in known_metrics]
 
-    generic = platform_for("")
     return {
-        "platforms": {
-            source: {"label": p.label, "icon": p.icon, "kind": p.kind, "tiles": keep(p.tiles), "table": keep(p.table)}
-            for source, p in PLATFORMS.items()
+        "platforms": {source: {"label": p.label, "icon": p.icon, "kind": p.kind} for source, p in PLATFORMS.items()},
+        "kinds": {
+            name: {"tiles": keep(k.tiles), "table": keep(k.table), "table_group": k.table_group}
+            for name, k in KINDS.items()
         },
-        "generic": {"icon": GENERIC_ICON, "kind": "ads", "tiles": keep(generic.tiles), "table": keep(generic.table)},
-        "blended": {"tiles": keep(BLENDED_TILES), "table": keep(BLENDED_TABLE)},
+        "generic_icon": GENERIC_ICON,
+        "blended": {"tiles": keep(BLENDED_TILES), "table": keep(BLENDED_TABLE), "table_group": "source"},
     }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from analyticaflow.web import dashboard, views
+from analyticaflow.web import dashboard, integrations, views
 
 app_name = "web"
 
@@ -12,6 +12,13 @@ urlpatterns = [
     path("projects/<int:project_id>/", dashboard.dashboard, name="project"),
     path("projects/<int:project_id>/utm-audit/", dashboard.utm_audit, name="utm-audit"),
     path("projects/<int:project_id>/setup/", views.project_setup, name="project-setup"),
+    path("projects/<int:project_id>/integrations/", integrations.integrations_page, name="integrations"),
+    path(
+        "projects/<int:project_id>/integrations/<int:integration_id>/accounts/",
+        integrations.account_picker,
+        name="integration-accounts",
+    ),
+    path("integrations/callback", integrations.oauth_callback, name="integrations-callback"),
     path("projects/<int:project_id>/settings/", views.project_settings, name="project-settings"),
     path("projects/<int:project_id>/settings/write-key/rotate", views.rotate_write_key, name="rotate-write-key"),
     path("projects/<int:project_id>/settings/members", views.member_add, name="member-add"),

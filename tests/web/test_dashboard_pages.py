@@ -58,11 +58,14 @@ def test_tiles_only_name_metrics_the_registry_defines(owner, project):
     catalog = script_data(html, "platform-catalog")
     assert catalog["blended"]["tiles"] == ["spend", "revenue", "roas", "romi", "cac", "orders", "new_customers",
                                            "aov"]
-    for platform in [*catalog["platforms"].values(), catalog["generic"]]:
-        for name in [*platform["tiles"], *platform["table"]]:
+    assert set(catalog["kinds"]) == {"ads", "social", "web", "crm"}
+    for kind in catalog["kinds"].values():
+        assert kind["tiles"]
+        for name in [*kind["tiles"], *kind["table"]]:
             assert name in config["metrics"], name
-    assert catalog["platforms"]["meta_ads"]["label"] == "Meta Ads"
-    assert catalog["platforms"]["instagram"]["kind"] == "social"
+    assert catalog["kinds"]["ads"]["table_group"] == "campaign" and catalog["kinds"]["web"]["table"] == []
+    assert catalog["platforms"]["meta_ads"] == {"label": "Meta Ads", "icon": "meta", "kind": "ads"}
+    assert catalog["platforms"]["ga4"]["kind"] == "web" and catalog["platforms"]["instagram"]["kind"] == "social"
 
 
 def test_the_menu_holds_the_dashboard_its_accounts_and_the_audit_on_every_project_page(owner, project):

@@ -29,13 +29,13 @@ function view() {
   const account = parseAccountKey(state.account);
   if (!account) {
     return { title: "All accounts", icon: "all", tiles: catalog.blended.tiles, table: catalog.blended.table,
-      groupBy: "source", groupLabel: "Source" };
+      groupBy: "source", groupLabel: "Source", kind: "all" };
   }
-  const platform = platformOf(account.source);
   const known = (accounts || []).find((a) => accountKey(a) === state.account);
+  const platform = platformOf(account.source, known && known.kind);
   const name = known ? accountLabel(known) : account.accountId;
   return { title: `${platform.label} · ${name}`, icon: platform.icon, tiles: platform.tiles, table: platform.table,
-    groupBy: "campaign", groupLabel: "Campaign", platform };
+    groupBy: platform.table.length ? platform.table_group : null, groupLabel: "Campaign", kind: platform.kind };
 }
 
 function chartMetric(current) {
@@ -151,14 +151,16 @@ async function refresh() {
   setNotice("");
   const signal = controller.signal;
   const kpi = api(config.urls.kpi, { method: "POST", signal, body: kpiRequest(state, { metrics: current.tiles }) });
-  const table = api(config.urls.kpi, { method: "POST", signal,
-    body: kpiRequest(state, { metrics: current.table, groupBy: current.groupBy }) });
+  const table = current.groupBy
+    ? api(config.urls.kpi, { method: "POST", signal,
+      body: kpiRequest(state, { metrics: current.table, groupBy: current.groupBy }) })
+    : Promise.resolve(null);
   const series = api(config.urls.timeseries, { method: "POST", signal, body: timeseriesRequest(state, { metric }) });
   try {
     const [kpiAnswer, tableAnswer, seriesAnswer] = await Promise.all([kpi, table, series]);
     if (controller.signal.aborted) return;
     renderTiles(current, kpiAnswer, metric);
-    renderTable(current, tableAnswer);
+    if (tableAnswer) renderTable(current, tableAnswer);
     renderSeries(metric, seriesAnswer);
     const warnings = [...new Set([...warningsOf(kpiAnswer), ...warningsOf(tableAnswer), ...warningsOf(seriesAnswer)])];
     if (warnings.length) setNotice(warnings.join(" "), "warning");
@@ -188,6 +190,8 @@ function renderHeading(current, metric) {
   el("chart-metric").innerHTML = current.tiles.map((name) =>
     `<option value="${name}"${name === metric ? " selected" : ""}>${escapeHtml(metricInfo(name).label)}</option>`).join("");
   el("table-title").textContent = current.groupBy === "source" ? "By source" : "By campaign";
+  el("breakdown-card").hidden = !current.groupBy;
+  root.dataset.kind = current.kind;
   el("empty-accounts").hidden = !(accounts && accounts.length === 0 && state.account === ALL_ACCOUNTS);
   const unknown = accounts && state.account !== ALL_ACCOUNTS && !accounts.some((a) => accountKey(a) === state.account);
   el("unknown-account").hidden = !unknown;
@@ -264,7 +268,11 @@ history.replaceState(null, "", location.pathname + writeState(state));
 syncControls();
 refresh();
 loadAccounts().then((list) => {
+  const before = view();
   accounts = list;
-  renderHeading(view(), chartMetric(view()));
+  const after = view();
   setActiveAccount(state.account);
+  // The account's kind (ads, social, web, crm) decides its tiles: refetch if it differs from the first guess.
+  if (after.kind !== before.kind) refresh();
+  else renderHeading(after, chartMetric(after));
 }).catch((error) => setNotice(`Accounts could not be loaded: ${error.message}`, "error"));

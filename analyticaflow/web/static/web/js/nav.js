@@ -9,11 +9,16 @@ const catalog = JSON.parse(document.getElementById("platform-catalog")?.textCont
 let selectHandler = null;
 let activeKey = null;
 
-export function platformOf(source) {
+const KIND_ORDER = ["ads", "social", "web", "crm"];
+
+/** How a source is shown: label, icon, kind, and its kind's tiles and breakdown. */
+export function platformOf(source, kind = undefined) {
   const known = (catalog.platforms || {})[source];
-  if (known) return { source, ...known };
-  const label = source.replace(/_/g, " ").replace(/\b\w/g, (c) => c.toUpperCase());
-  return { source, label, ...(catalog.generic || { icon: "generic", tiles: [], table: [] }) };
+  const label = known ? known.label : source.replace(/_/g, " ").replace(/\b\w/g, (c) => c.toUpperCase());
+  const resolvedKind = (known && known.kind) || kind || "ads";
+  const kinds = catalog.kinds || {};
+  const tiles = kinds[resolvedKind] || kinds.ads || { tiles: [], table: [], table_group: null };
+  return { source, label, icon: known ? known.icon : catalog.generic_icon || "generic", kind: resolvedKind, ...tiles };
 }
 
 export function iconSvg(icon, size = 18) {
@@ -53,8 +58,17 @@ function render(accounts) {
   const link = (key, inner, extra = "") =>
     `<a class="account-link${key === activeKey ? " active" : ""}" data-account="${escapeHtml(key)}" href="${escapeHtml(hrefFor(key))}"${extra}>${inner}</a>`;
   const parts = [link(ALL_ACCOUNTS, `${iconSvg("all")}<span>All accounts</span>`)];
-  for (const [source, list] of [...groups.entries()].sort((a, b) => platformOf(a[0]).label.localeCompare(platformOf(b[0]).label))) {
-    const platform = platformOf(source);
+  const rank = ([source, list]) => {
+    const platform = platformOf(source, list[0].kind);
+    return [KIND_ORDER.indexOf(platform.kind), platform.label];
+  };
+  const ordered = [...groups.entries()].sort((a, b) => {
+    const [ka, la] = rank(a);
+    const [kb, lb] = rank(b);
+    return ka - kb || la.localeCompare(lb);
+  });
+  for (const [source, list] of ordered) {
+    const platform = platformOf(source, list[0].kind);
     parts.push(`<div class="account-group" data-source="${escapeHtml(source)}"><div class="account-group-label">${iconSvg(platform.icon)}<span>${escapeHtml(platform.label)}</span></div>`);
     for (const account of list) {
       const key = accountKey(account);

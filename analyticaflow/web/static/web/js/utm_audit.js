@@ -15,14 +15,14 @@ let inFlight = null;
 
 // Columns per table: [answer field, heading, format].
 const SPEND_COLUMNS = [
-  ["source", "Source", "source"], ["account_id", "Account", "text"], ["campaign_name", "Campaign", "text"],
-  ["campaign_id", "Campaign id", "text"], ["spend", "Spend at stake", "money"], ["clicks", "Clicks", "count"],
-  ["first_date", "First day", "text"], ["last_date", "Last day", "text"],
+  ["source", "Platform", "source"], ["account_id", "Account", "text"], ["campaign_name", "Campaign", "text"],
+  ["campaign_id", "Campaign id", "text"], ["spend", "Spend at stake", "money"], ["impressions", "Impressions", "count"],
+  ["clicks", "Clicks", "count"],
 ];
 const UTM_COLUMNS = [
-  ["source", "utm_source", "text"], ["medium", "utm_medium", "text"], ["campaign", "utm_campaign", "text"],
-  ["touchpoints", "Visits", "count"], ["orders", "Orders", "count"], ["revenue", "Revenue", "money"],
-  ["first_date", "First day", "text"], ["last_date", "Last day", "text"],
+  ["source", "Platform", "source"], ["utm_source", "utm_source", "text"], ["utm_medium", "utm_medium", "text"],
+  ["utm_campaign", "utm_campaign", "text"], ["touchpoints", "Visits", "count"], ["visitors", "Visitors", "count"],
+  ["first_seen", "First seen", "day"], ["last_seen", "Last seen", "day"],
 ];
 
 function cellValue(format, value) {
@@ -31,12 +31,12 @@ function cellValue(format, value) {
     return `<span class="group-cell">${iconSvg(platform.icon)}<span>${escapeHtml(platform.label)}</span></span>`;
   }
   if (format === "text") return escapeHtml(value ?? "—");
+  if (format === "day") return escapeHtml(value ? String(value).slice(0, 10) : "—");
   return escapeHtml(fmt.value(format, value ?? null));
 }
 
 function renderTable(table, columns, rows, emptyText) {
-  const present = columns.filter(([field]) => rows.some((row) => row[field] !== undefined));
-  const shown = present.length ? present : columns;
+  const shown = columns;
   const head = `<tr>${shown.map(([, title, format]) => `<th${["money", "count"].includes(format) ? ' class="right"' : ""}>${escapeHtml(title)}</th>`).join("")}</tr>`;
   const body = rows.length
     ? rows.map((row) => `<tr>${shown.map(([field, , format]) => `<td${["money", "count"].includes(format) ? ' class="right"' : ""}>${cellValue(format, row[field])}</td>`).join("")}</tr>`).join("")
@@ -44,24 +44,18 @@ function renderTable(table, columns, rows, emptyText) {
   table.innerHTML = `<thead>${head}</thead><tbody>${body}</tbody>`;
 }
 
-function listOf(answer, ...names) {
-  for (const name of names) if (Array.isArray(answer[name])) return answer[name];
-  return [];
-}
-
-function render(answer) {
-  const spend = listOf(answer, "spend_without_touchpoints", "unmatched_spend", "spend");
-  const utms = listOf(answer, "touchpoints_without_spend", "utm_without_spend", "unmatched_utms", "utms");
-  const atStake = spend.reduce((sum, row) => sum + (Number(row.spend) || 0), 0);
-  const total = answer.total_spend ?? answer.spend_total ?? null;
+function render(answer, totalSpend) {
+  const gap = answer.spend_without_touchpoints || { spend: 0, campaigns: [] };
+  const spend = gap.campaigns || [];
+  const utms = answer.utm_campaigns_without_spend || [];
   el("audit-summary").innerHTML = [
-    ["Spend at stake", fmt.money(answer.spend_at_stake ?? atStake)],
-    ["Share of spend", total ? fmt.percent((answer.spend_at_stake ?? atStake) / total) : "—"],
-    ["Unmatched campaigns", fmt.count(spend.length)],
-    ["Untracked UTM campaigns", fmt.count(utms.length)],
+    ["Spend at stake", fmt.money(gap.spend)],
+    ["Share of all spend", totalSpend ? fmt.percent(gap.spend / totalSpend) : "—"],
+    ["Campaigns without visits", fmt.count(spend.length)],
+    ["UTM campaigns without spend", fmt.count(utms.length)],
   ].map(([label, value]) => `<div class="stat"><span class="tile-label">${label}</span><span class="tile-value">${escapeHtml(value)}</span></div>`).join("");
   renderTable(el("unmatched-spend-table"), SPEND_COLUMNS, spend, "Every campaign with spend has tracked visits. Nothing to fix.");
-  renderTable(el("unmatched-utms-table"), UTM_COLUMNS, utms, "Every tagged campaign has spend behind it.");
+  renderTable(el("unmatched-utms-table"), UTM_COLUMNS, utms, "Every tagged paid campaign has spend behind it.");
 }
 
 async function refresh() {
@@ -72,8 +66,12 @@ async function refresh() {
   el("dash-notice").hidden = true;
   const query = new URLSearchParams({ date_from: state.from, date_to: state.to });
   try {
-    const answer = await api(`${config.urls.utm_audit}?${query}`, { signal: controller.signal });
-    render(answer);
+    const [answer, total] = await Promise.all([
+      api(`${config.urls.utm_audit}?${query}`, { signal: controller.signal }),
+      api(config.urls.kpi, { method: "POST", signal: controller.signal,
+        body: { date_from: state.from, date_to: state.to, metrics: ["spend"] } }),
+    ]);
+    render(answer, total.current.spend);
     const warnings = answer.warnings || [];
     if (warnings.length) {
       el("dash-notice").textContent = warnings.map((w) => (typeof w === "string" ? w : w.message)).join(" ");
