@@ -120,21 +120,24 @@ def parse_only(pages: list[RawPage]) -> int:
     return len(pages)
 
 
-def best_of(repeats: int, action) -> float:
-    best = float("inf")
+def best_of(repeats: int, action) -> tuple[float, float]:
+    """Best (wall seconds, CPU seconds of this process) over the repeats. Other engineers share the machine:
+    CPU time is what the code costs; wall time is what it took among them."""
+    best_wall = best_cpu = float("inf")
     for _ in range(repeats):
-        started = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         action()
-        best = min(best, time.perf_counter() - started)
-    return best
+        best_wall = min(best_wall, time.perf_counter() - wall)
+        best_cpu = min(best_cpu, time.process_time() - cpu)
+    return best_wall, best_cpu
 
 
-def load_warehouse(warehouse, platform: str, account_id: str, chunks: list[Chunk]) -> float:
-    started = time.perf_counter()
+def load_warehouse(warehouse, platform: str, account_id: str, chunks: list[Chunk]) -> tuple[float, float]:
+    wall, cpu = time.perf_counter(), time.process_time()
     for first, last, rows in chunks:
         ad_spend_load(project_id=1, source=platform, account_id=account_id, date_from=first, date_to=last,
                       rows=rows, warehouse=warehouse)
-    return time.perf_counter() - started
+    return time.perf_counter() - wall, time.process_time() - cpu
 
 
 def load_plain_duckdb(rows: list[AdSpendRow]) -> float:
@@ -149,12 +152,12 @@ def load_plain_duckdb(rows: list[AdSpendRow]) -> float:
                        "campaign_name VARCHAR, adset_id VARCHAR, ad_id VARCHAR, date DATE, spend DECIMAL(18,6), "
                        "impressions BIGINT, clicks BIGINT, platform_conversions DECIMAL(18,6), "
                        "platform_conversion_value DECIMAL(18,6), currency VARCHAR)")
-    started = time.perf_counter()
+    started = time.process_time()
     columns = {name: [getattr(row, name) for row in rows] for name in names}
     table = pa.table({name: pa.array(columns[name], type=types[name]) for name in names})
     connection.register("incoming", table)
     connection.execute("INSERT INTO ad_spend_daily SELECT * FROM incoming")
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started  # DuckDB may use a second thread: CPU time can exceed wall time
     assert connection.execute("SELECT count(*) FROM ad_spend_daily").fetchone()[0] == len(rows)
     connection.close()
     return elapsed
@@ -173,6 +176,7 @@ def main() -> None:
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     warehouse = open_warehouse(f"duckdb://{tempfile.mkdtemp(prefix='af-bench-wh-')}/warehouse.duckdb")
     channel_tables_ensure(warehouse=warehouse)
+    print("Rates are rows per CPU-second of this process (wall-clock rates in parentheses).")
     print("| platform | backfill wall s | simulated job waits s | raw pages | rows | normalize rows/s | "
           "parse-only rows/s (reference) | normalize / parse | warehouse load rows/s | plain Arrow insert rows/s "
           "(reference) | normalize + load rows/s |")
@@ -188,17 +192,21 @@ def main() -> None:
         normalize = best_of(args.repeats, lambda connector=connector, pages=pages: connector.normalize(fresh(pages)))
         copying = best_of(args.repeats, lambda pages=pages: fresh(pages))
         parsing = best_of(args.repeats, lambda pages=pages: parse_only(pages))
-        normalize_seconds = max(normalize - copying, 1e-9)
-        load_seconds = load_warehouse(warehouse, platform, account_id, chunks)
+        normalize_wall = max(normalize[0] - copying[0], 1e-9)
+        normalize_seconds = max(normalize[1] - copying[1], 1e-9)
+        load_wall, load_seconds = load_warehouse(warehouse, platform, account_id, chunks)
         stored = warehouse.query(sql("SELECT count(*), sum(spend) FROM ad_spend_daily WHERE source = {source}",
                                      source=platform))[0]
         if stored[0] != len(rows) or Decimal(stored[1]) != sum((row.spend for row in rows), Decimal(0)):
             sys.exit(f"{platform}: the warehouse holds {stored}, not the {len(rows)} rows fetched")
-        rate = len(rows) / normalize_seconds
-        parse_rate = len(rows) / parsing
-        print(f"| {platform} | {wall:.1f} | {waited:.0f} | {len(pages)} | {len(rows)} | {rate:,.0f} | "
-              f"{parse_rate:,.0f} | {rate / parse_rate:.2f} | {len(rows) / load_seconds:,.0f} | "
-              f"{len(rows) / load_plain_duckdb(rows):,.0f} | {len(rows) / (normalize_seconds + load_seconds):,.0f} |")
+        n = len(rows)
+        rate, parse_rate = n / normalize_seconds, n / max(parsing[1], 1e-9)
+        cells = [platform, f"{wall:.1f}", f"{waited:.0f}", str(len(pages)), str(n),
+                 f"{rate:,.0f} ({n / normalize_wall:,.0f})", f"{parse_rate:,.0f} ({n / parsing[0]:,.0f})",
+                 f"{rate / parse_rate:.2f}", f"{n / load_seconds:,.0f} ({n / load_wall:,.0f})",
+                 f"{n / load_plain_duckdb(rows):,.0f}",
+                 f"{n / (normalize_seconds + load_seconds):,.0f} ({n / (normalize_wall + load_wall):,.0f})"]
+        print("| " + " | ".join(cells) + " |")
     warehouse.close()
 
 
