@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import httpx
 import pytest
 
 from analyticaflow.connectors.base import Endpoints
 from analyticaflow.connectors.credentials import AppCredentials, Credentials
 from analyticaflow.connectors.errors import MalformedResponse, ReauthRequired, TransientError
+from analyticaflow.connectors.raw import RawPage
 from analyticaflow.connectors.registry import get_connector
 from analyticaflow.connectors.secret import Secret
 from tests.connectors.fakes.graph import APP_ID, APP_SECRET
@@ -103,8 +105,6 @@ def test_raw_pages_hide_the_token_and_renormalize_to_the_same_rows(fake, clock):
     assert all(fake.access_token not in page.request for page in result.pages)
     assert all("access_token=%2A%2A%2A" in page.request or "access_token=***" in page.request
                for page in result.pages)
-    from analyticaflow.connectors.raw import RawPage
-
     reloaded = [RawPage.from_dict(page.to_dict()) for page in result.pages]
     assert connector.normalize(reloaded) == result.rows
 
@@ -120,8 +120,6 @@ def test_oauth_link_exchanges_the_code_for_a_long_lived_token(fake, clock):
     pending = connector.authorization_request(redirect_uri="https://app.test/callback")
     assert pending.url.startswith(f"{fake.url}/v25.0/dialog/oauth?")
     assert "scope=ads_read%2Cbusiness_management" in pending.url
-    import httpx
-
     redirect = httpx.get(pending.url)
     assert redirect.status_code == 302
     callback = dict(httpx.URL(redirect.headers["location"]).params)
