@@ -22,7 +22,7 @@ MODEL_TEXT: dict[str, tuple[str, str]] = {
     "last_touch": ("Last touch", "The last touchpoint before the conversion gets the whole conversion."),
     "last_non_direct": ("Last non-direct", "The last touchpoint that is not direct (direct only if all are)."),
     "linear": ("Linear", "Every touchpoint gets an equal share."),
-    "time_decay": ("Time decay", "Shares halve with every half-life of age before the conversion (2^(−age/half-life)), "
+    "time_decay": ("Time decay", "Shares halve with every half-life of age before the conversion (2^(-age/half-life)), "
                                  "normalized per conversion."),
     "position_based": ("Position based", "40 % to the first and the last touchpoint, 20 % split over the middle ones; "
                                          "one touchpoint 100 %, two 50/50."),

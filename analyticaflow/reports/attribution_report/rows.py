@@ -10,7 +10,7 @@ Groupings, the same definitions as the KPI report's:
 - ``channel_group``: the project's channel grouping (``channelgroups.rules``) of the visit, or of the spend
   row's source.
 
-Cost metrics per model: CPA = spend / conversions, ROAS = value / spend, ROMI = (value − spend) / spend; each
+Cost metrics per model: CPA = spend / conversions, ROAS = value / spend, ROMI = (value - spend) / spend; each
 is null where there is no spend (an organic channel has no cost to divide) or no denominator.
 """
 
@@ -105,12 +105,15 @@ def collect_rows(*, results: Mapping[str, AttributionResult], keys: Sequence[Key
 def cost_metrics(*, conversions: float, value: float, spend: float) -> dict[str, float | None]:
     """Conversions and value with CPA, ROAS and ROMI (null without spend)."""
     cost = spend if spend > 0 else None
-    return {
-        "conversions": round(conversions, DIGITS),
-        "value": round(value, DIGITS),
+    ratios = {
         "cpa": safe_ratio(cost, conversions),
         "roas": calculate_roas(revenue=value, cost=cost),
         "romi": calculate_romi(revenue=value, cost=cost),
+    }
+    return {
+        "conversions": round(conversions, DIGITS),
+        "value": round(value, DIGITS),
+        **{name: None if ratio is None else round(ratio, DIGITS) for name, ratio in ratios.items()},
     }
 
 
