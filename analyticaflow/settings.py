@@ -43,6 +43,9 @@ INSTALLED_APPS = [
     "analyticaflow.ingest",
     "analyticaflow.projections",
     "analyticaflow.reports",
+    "analyticaflow.channelgroups",
+    "analyticaflow.jobs",
+    "analyticaflow.integrations",
     # The shop-side outbox app (self-contained; installed here so its migrations and tests run with the suite).
     "analyticaflow.outbox",
 ]
@@ -196,8 +199,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"RoleEnum": "analyticaflow.accounts.models.Role",
-                            "MetricEnum": "analyticaflow.metrics.registry.METRIC_NAMES"},
+    "ENUM_NAME_OVERRIDES": {
+        "RoleEnum": "analyticaflow.accounts.models.Role",
+        "MetricEnum": "analyticaflow.metrics.registry.METRIC_NAMES",
+        "IntegrationStatusEnum": "analyticaflow.integrations.models.IntegrationStatus",
+        "SyncRunStatusEnum": "analyticaflow.integrations.models.SyncRunStatus",
+    },
     # The capture endpoints are served before Django; this hook describes them in the schema too.
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
                              "analyticaflow.ingest.openapi.add_capture_paths"],
@@ -221,10 +228,32 @@ ANALYTICAFLOW_WAREHOUSE_URL = env_str("ANALYTICAFLOW_WAREHOUSE_URL") or f"duckdb
 # Projector: events per chunk (one transaction each) and whether the server process runs it (embedded mode).
 ANALYTICAFLOW_PROJECTOR_CHUNK_SIZE = env_int("ANALYTICAFLOW_PROJECTOR_CHUNK_SIZE", 50_000)
 ANALYTICAFLOW_PROJECTOR_IN_SERVER = env_bool("ANALYTICAFLOW_PROJECTOR_IN_SERVER", EMBEDDED)
+# Channel groups of the analyses beyond the built-in rules: "source=group" pairs, e.g.
+# "newsletter=email,partnerblog=referral,tiktok=paid_social" (groups: paid_search, paid_social, email, organic,
+# referral, direct; see analysis/grouping.py).
+ANALYTICAFLOW_CHANNEL_GROUPS = env_list("ANALYTICAFLOW_CHANNEL_GROUPS", [])
 ANALYTICAFLOW_BACKGROUND_SERVICES: list[str] = [
     # Follows the event log into the warehouse when ANALYTICAFLOW_PROJECTOR_IN_SERVER (projections/runtime.py).
     "analyticaflow.projections.runtime.start_projector",
+    # Runs the background jobs (syncs, backfills) in worker threads when ANALYTICAFLOW_JOBS_BACKEND=embedded.
+    "analyticaflow.jobs.embedded.start_embedded_runner",
 ]
+
+# Background jobs: "embedded" (threads in the server; jobs stored in the metadata DB) or "celery" (workers and
+# beat on Redis: `analyticaflow jobs worker`, `analyticaflow jobs beat`). Celery is the default once a broker is set.
+ANALYTICAFLOW_REDIS_URL = env_str("ANALYTICAFLOW_REDIS_URL")
+ANALYTICAFLOW_CELERY_BROKER_URL = env_str("ANALYTICAFLOW_CELERY_BROKER_URL") or ANALYTICAFLOW_REDIS_URL
+ANALYTICAFLOW_JOBS_BACKEND = env_str("ANALYTICAFLOW_JOBS_BACKEND") or (
+    "celery" if ANALYTICAFLOW_CELERY_BROKER_URL else "embedded"
+)
+ANALYTICAFLOW_JOB_THREADS = env_int("ANALYTICAFLOW_JOB_THREADS", 2)
+ANALYTICAFLOW_JOBS_TICK_SECONDS = env_int("ANALYTICAFLOW_JOBS_TICK_SECONDS", 30)
+ANALYTICAFLOW_JOBS_LEASE_SECONDS = env_int("ANALYTICAFLOW_JOBS_LEASE_SECONDS", 120)
+ANALYTICAFLOW_JOBS_RETRY_BASE_SECONDS = env_int("ANALYTICAFLOW_JOBS_RETRY_BASE_SECONDS", 30)
+ANALYTICAFLOW_JOBS_RETRY_MAX_SECONDS = env_int("ANALYTICAFLOW_JOBS_RETRY_MAX_SECONDS", 3600)
+ANALYTICAFLOW_JOBS_REDISPATCH_SECONDS = env_int("ANALYTICAFLOW_JOBS_REDISPATCH_SECONDS", 600)
+# Modules that register job functions (analyticaflow.jobs.registry): the runners import them.
+ANALYTICAFLOW_JOB_MODULES: list[str] = ["analyticaflow.integrations.tasks"]
 
 # Connectors: every platform host is a setting, so tests and on-premise proxies can point elsewhere.
 # App credentials of the product's registered app on each platform: ANALYTICAFLOW_<PLATFORM>_CLIENT_ID and
@@ -262,3 +291,16 @@ ANALYTICAFLOW_YAHOO_ADS_OAUTH_URL = env_str("ANALYTICAFLOW_YAHOO_ADS_OAUTH_URL",
 ANALYTICAFLOW_YAHOO_ADS_API_VERSION = env_str("ANALYTICAFLOW_YAHOO_ADS_API_VERSION", "v19")
 ANALYTICAFLOW_YAHOO_ADS_CLIENT_ID = env_str("ANALYTICAFLOW_YAHOO_ADS_CLIENT_ID")
 ANALYTICAFLOW_YAHOO_ADS_CLIENT_SECRET = env_str("ANALYTICAFLOW_YAHOO_ADS_CLIENT_SECRET")
+
+# Integrations (analyticaflow.integrations): linking accounts and syncing them.
+# The public address of this server, for OAuth redirect URIs (<url>/integrations/callback); default: the
+# address a request arrived at. Register that callback URL with each platform's app.
+ANALYTICAFLOW_PUBLIC_URL = env_str("ANALYTICAFLOW_PUBLIC_URL").rstrip("/")
+# Keys that still decrypt stored credentials during a key rotation (base64, comma separated); see README.
+ANALYTICAFLOW_CREDENTIALS_PREVIOUS_KEYS = env_list("ANALYTICAFLOW_CREDENTIALS_PREVIOUS_KEYS", [])
+ANALYTICAFLOW_BACKFILL_DAYS = env_int("ANALYTICAFLOW_BACKFILL_DAYS", 365)
+ANALYTICAFLOW_DEFAULT_SYNC_HOUR = env_int("ANALYTICAFLOW_DEFAULT_SYNC_HOUR", 6)
+# Keep every raw API answer (gzip JSON lines under <data dir>/raw/) so normalization can be re-run offline.
+ANALYTICAFLOW_KEEP_RAW_PAGES = env_bool("ANALYTICAFLOW_KEEP_RAW_PAGES", True)
+# The clock the connectors sleep on (dotted path to a class; tests use one that does not really wait).
+ANALYTICAFLOW_CONNECTOR_CLOCK = env_str("ANALYTICAFLOW_CONNECTOR_CLOCK", "analyticaflow.connectors.clock.SystemClock")

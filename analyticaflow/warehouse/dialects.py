@@ -94,10 +94,28 @@ class Dialect:
         raise NotImplementedError
 
     def replace_scope(
-        self, spec: TableSpec, table: str, *, new_rows: str, scope: str, scope_columns: tuple[str, ...], version: int
+        self,
+        spec: TableSpec,
+        table: str,
+        *,
+        new_rows: str,
+        scope: str,
+        scope_columns: tuple[str, ...],
+        version: int,
+        since_column: str | None = None,
     ) -> list[Sql]:
-        """Make the rows of ``table`` matching ``scope`` (on ``scope_columns``) exactly ``new_rows``."""
+        """Make the rows of ``table`` matching ``scope`` (on ``scope_columns``) exactly ``new_rows``.
+
+        With ``since_column``, only rows whose column is at or after the scope row's ``anchor`` (all rows when
+        the anchor is NULL) are in scope.
+        """
         raise NotImplementedError
+
+    @staticmethod
+    def _since(since_column: str | None) -> str:
+        if since_column is None:
+            return ""
+        return f" AND (s.anchor IS NULL OR t.{ident(since_column)} >= s.anchor)"
 
     def rekey(
         self, spec: TableSpec, table: str, *, mapping: str, match: tuple[str, ...], target: str, version: int
@@ -128,6 +146,28 @@ class Dialect:
 
     def bucket_start(self, granularity: str, expr: str) -> str:
         """The first date of the day/week (ISO, Monday)/month/quarter/year bucket holding the date ``expr``."""
+        raise NotImplementedError
+
+    # --- functions of the analyses (funnels, cohorts, LTV, journeys) -------------------------------------
+    def order_key(self, time_expr: str, seq_expr: str) -> str:
+        """``(time, seq)`` as one 128-bit integer ordered like the pair: a person's timeline order in one
+        comparable value (microseconds since the epoch in the high bits, the log seq in the low 63)."""
+        raise NotImplementedError
+
+    def map_value(self, map_expr: str, key: str) -> str:
+        """The value of ``key`` in a text map, NULL when the key is absent."""
+        raise NotImplementedError
+
+    def to_number(self, expr: str) -> str:
+        """A text as a 64-bit float, NULL when it is not a number."""
+        raise NotImplementedError
+
+    def contains_text(self, haystack: str, needle: str) -> str:
+        """Whether the text ``haystack`` contains ``needle`` (NULL when either is NULL)."""
+        raise NotImplementedError
+
+    def median(self, expr: str) -> str:
+        """Aggregate: the exact median (the mean of the two middle values for an even count); NULLs skipped."""
         raise NotImplementedError
 
 
@@ -179,10 +219,21 @@ class DuckDBDialect(Dialect):
         return [self.insert_from(spec, table, _columns(spec.column_names, "s."), source, version)]
 
     def replace_scope(
-        self, spec: TableSpec, table: str, *, new_rows: str, scope: str, scope_columns: tuple[str, ...], version: int
+        self,
+        spec: TableSpec,
+        table: str,
+        *,
+        new_rows: str,
+        scope: str,
+        scope_columns: tuple[str, ...],
+        version: int,
+        since_column: str | None = None,
     ) -> list[Sql]:
         return [
-            Sql(f"DELETE FROM {ident(table)} AS t USING {ident(scope)} AS s WHERE {_join_on('t', 's', scope_columns)}"),
+            Sql(
+                f"DELETE FROM {ident(table)} AS t USING {ident(scope)} AS s "
+                f"WHERE {_join_on('t', 's', scope_columns)}{self._since(since_column)}"
+            ),
             *self.append(spec, table, new_rows, version=version),
         ]
 
@@ -218,6 +269,21 @@ class DuckDBDialect(Dialect):
         if granularity == "day":
             return expr
         return f"CAST(date_trunc('{self.BUCKET_UNITS[granularity]}', {expr}) AS DATE)"
+
+    def order_key(self, time_expr: str, seq_expr: str) -> str:
+        return f"((CAST(epoch_us({time_expr}) AS HUGEINT) << 63) + {seq_expr})"
+
+    def map_value(self, map_expr: str, key: str) -> str:
+        return f"{map_expr}[{key}]"
+
+    def to_number(self, expr: str) -> str:
+        return f"TRY_CAST({expr} AS DOUBLE)"
+
+    def contains_text(self, haystack: str, needle: str) -> str:
+        return f"contains({haystack}, {needle})"
+
+    def median(self, expr: str) -> str:
+        return f"CAST(quantile_cont({expr}, 0.5) AS DOUBLE)"
 
 
 def clickhouse_text(value: Any) -> str:
@@ -339,15 +405,23 @@ class ClickHouseDialect(Dialect):
         return [self.insert_from(spec, table, _columns(spec.column_names, "s."), source, version)]
 
     def replace_scope(
-        self, spec: TableSpec, table: str, *, new_rows: str, scope: str, scope_columns: tuple[str, ...], version: int
+        self,
+        spec: TableSpec,
+        table: str,
+        *,
+        new_rows: str,
+        scope: str,
+        scope_columns: tuple[str, ...],
+        version: int,
+        since_column: str | None = None,
     ) -> list[Sql]:
-        key = _columns(list(spec.key))
-        scoped = _columns(list(scope_columns))
+        key = _columns(list(spec.key), "t.")
+        plain_key = _columns(list(spec.key))
         tombstones = Sql(
             f"INSERT INTO {ident(table)} ({_columns(spec.column_names)}, {VERSION_COLUMN}, {DELETED_COLUMN}) "
-            f"SELECT {_columns(spec.column_names)}, {{version}}, 1 FROM {self.read(table)} "
-            f"WHERE ({scoped}) IN (SELECT {scoped} FROM {ident(scope)}) "
-            f"AND ({key}) NOT IN (SELECT {key} FROM {ident(new_rows)})",
+            f"SELECT {_columns(spec.column_names, 't.')}, {{version}}, 1 FROM {self.read_as(table, 't')} "
+            f"INNER JOIN {ident(scope)} AS s ON {_join_on('t', 's', scope_columns)} "
+            f"WHERE ({key}) NOT IN (SELECT {plain_key} FROM {ident(new_rows)}){self._since(since_column)}",
             {"version": int(version)},
         )
         return [tombstones, *self.append(spec, table, new_rows, version=version)]
@@ -388,6 +462,22 @@ class ClickHouseDialect(Dialect):
         if granularity == "day":
             return expr
         return f"toDate32({self.BUCKET_FUNCTIONS[granularity]}({expr}))"
+
+    def order_key(self, time_expr: str, seq_expr: str) -> str:
+        return f"(bitShiftLeft(toInt128(toUnixTimestamp64Micro({time_expr})), 63) + {seq_expr})"
+
+    def map_value(self, map_expr: str, key: str) -> str:
+        return f"if(mapContains({map_expr}, {key}), {map_expr}[{key}], NULL)"
+
+    def to_number(self, expr: str) -> str:
+        return f"toFloat64OrNull({expr})"
+
+    def contains_text(self, haystack: str, needle: str) -> str:
+        return f"(position({haystack}, {needle}) > 0)"
+
+    def median(self, expr: str) -> str:
+        # quantileExactInclusive interpolates between the two middle values, as DuckDB's quantile_cont does.
+        return f"quantileExactInclusive(0.5)({expr})"
 
 
 DIALECTS: dict[str, Dialect] = {"duckdb": DuckDBDialect(), "clickhouse": ClickHouseDialect()}
