@@ -228,10 +228,6 @@ ANALYTICAFLOW_WAREHOUSE_URL = env_str("ANALYTICAFLOW_WAREHOUSE_URL") or f"duckdb
 # Projector: events per chunk (one transaction each) and whether the server process runs it (embedded mode).
 ANALYTICAFLOW_PROJECTOR_CHUNK_SIZE = env_int("ANALYTICAFLOW_PROJECTOR_CHUNK_SIZE", 50_000)
 ANALYTICAFLOW_PROJECTOR_IN_SERVER = env_bool("ANALYTICAFLOW_PROJECTOR_IN_SERVER", EMBEDDED)
-# Channel groups of the analyses beyond the built-in rules: "source=group" pairs, e.g.
-# "newsletter=email,partnerblog=referral,tiktok=paid_social" (groups: paid_search, paid_social, email, organic,
-# referral, direct; see analysis/grouping.py).
-ANALYTICAFLOW_CHANNEL_GROUPS = env_list("ANALYTICAFLOW_CHANNEL_GROUPS", [])
 ANALYTICAFLOW_BACKGROUND_SERVICES: list[str] = [
     # Follows the event log into the warehouse when ANALYTICAFLOW_PROJECTOR_IN_SERVER (projections/runtime.py).
     "analyticaflow.projections.runtime.start_projector",

@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from analyticaflow.analysis.grouping import GROUP_LABELS, TouchColumns, channel_group_sql
+from analyticaflow.analysis.grouping import GroupMap
+from analyticaflow.channelgroups.rules import LABELS as GROUP_LABELS
 from analyticaflow.reports.sqlparts import Params
 from analyticaflow.warehouse.dialects import Dialect
 
@@ -33,7 +34,7 @@ def epoch_micros(moment: datetime) -> int:
 class Breakdown:
     name: str
     description: str
-    touch_sql: Callable[[Params], str] | None = None  # over the touchpoint alias ``tp``; never NULL
+    touch_sql: Callable[[Params, GroupMap], str] | None = None  # over the touchpoint ``tp``; never NULL
     default: str = ""  # the value of persons without a touchpoint
     needs_property: bool = False
 
@@ -54,29 +55,21 @@ class Breakdown:
 BREAKDOWNS: dict[str, Breakdown] = {
     b.name: b
     for b in (
-        Breakdown(
-            "channel",
-            "The channel of the visit that brought the person (direct when none).",
-            lambda params: "tp.channel",
-            default="direct",
-        ),
-        Breakdown(
-            "channel_group",
-            "The channel group (paid search, paid social, email, organic, referral, direct) of that visit.",
-            lambda params: channel_group_sql(TouchColumns.of_touchpoints("tp"), params),
-            default="direct",
-        ),
-        Breakdown("campaign", "The campaign (utm_campaign) of that visit.", lambda params: "coalesce(tp.campaign, '')"),
-        Breakdown(
-            "property",
-            "A property of the event that puts the person in the analysis (breakdown_property names it).",
-            needs_property=True,
-        ),
+        Breakdown("channel", "The channel of the visit that brought the person (direct when none).",
+                  lambda params, groups: "tp.channel", default="direct"),
+        Breakdown("channel_group", "The channel group (paid search, paid social, email, organic, referral, "
+                  "direct) of that visit, by the project's channel grouping.",
+                  lambda params, groups: groups.sql(params, "tp"), default="direct"),
+        Breakdown("campaign", "The campaign (utm_campaign) of that visit.",
+                  lambda params, groups: "coalesce(tp.campaign, '')"),
+        Breakdown("property", "A property of the event that puts the person in the analysis "
+                  "(breakdown_property names it).", needs_property=True),
     )
 }
 
 
-def entry_breakdown(dialect: Dialect, params: Params, *, kind: Breakdown, entered: str, project_marker: str) -> str:
+def entry_breakdown(dialect: Dialect, params: Params, *, kind: Breakdown, groups: GroupMap, entered: str,
+                    project_marker: str) -> str:
     """CTE ``fb``: the rows of ``entered`` (person_id, k1, t1) with ``bv``, the touchpoint breakdown value at k1."""
     key = dialect.order_key("tp.touched_at", "tp.seq")
     default = params.add(kind.default, "bd")
@@ -86,7 +79,7 @@ def entry_breakdown(dialect: Dialect, params: Params, *, kind: Breakdown, entere
                    coalesce(nullIf(x.bv, ''), {default}) AS bv
             FROM {entered} AS f
             LEFT JOIN (
-                SELECT f.person_id AS person_id, argMax({kind.touch_sql(params)}, {key}) AS bv
+                SELECT f.person_id AS person_id, argMax({kind.touch_sql(params, groups)}, {key}) AS bv
                 FROM {entered} AS f
                 INNER JOIN touchpoints AS tp ON tp.person_id = f.person_id
                 WHERE tp.project_id = {project_marker} AND {key} <= f.k1

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from analyticaflow.analysis.breakdowns import BREAKDOWNS, NO_BREAKDOWN, entry_breakdown, epoch_micros
+from analyticaflow.analysis.grouping import GroupMap
 from analyticaflow.analysis.steps import EventMatcher
 from analyticaflow.reports.periods import Period
 from analyticaflow.reports.sqlparts import Params
@@ -38,6 +39,7 @@ class FunnelQuery:
     breakdown: str | None = None  # see breakdowns.BREAKDOWNS
     breakdown_property: str | None = None
     breakdown_limit: int = 10
+    group_map: GroupMap = field(default_factory=GroupMap)  # the project's channel groups
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +127,7 @@ def _chain(dialect: Dialect, query: FunnelQuery, params: Params) -> tuple[str, s
     ]
     previous = "f1"
     if kind is not None and not kind.on_entry_event:
-        ctes.append(entry_breakdown(dialect, params, kind=kind, entered="f1", project_marker=p))
+        ctes.append(entry_breakdown(dialect, params, kind=kind, groups=query.group_map, entered="f1", project_marker=p))
         previous = "fb"
     has_value = kind is not None
     w = params.add(window_us, "w")

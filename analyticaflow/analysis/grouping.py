@@ -1,106 +1,61 @@
-"""Channel groups: the coarse view of channels (paid search, paid social, email, organic, referral, direct).
+"""Channel groups in the analyses' SQL: the project's channel grouping (``analyticaflow.channelgroups``) applied
+to touchpoints.
 
-A touchpoint's group, first rule that applies:
-
-1. the project-wide setting ``ANALYTICAFLOW_CHANNEL_GROUPS`` (``source=group`` pairs, e.g.
-   ``newsletter=email,partnerblog=referral,tiktok=paid_social``) names its channel (the lower-cased source);
-2. ``email``: an e-mail medium (``email``, ``e-mail``, ``newsletter``, ``mail``) or an e-mail tool as source;
-3. paid (a click id, or a paid medium such as ``cpc``): ``paid_social`` for social networks and social paid
-   mediums, ``paid_search`` otherwise;
-4. ``organic``: the ``organic`` or ``social`` medium (search engines and social networks found from the
-   referrer have these);
-5. ``direct`` channel: ``referral`` when the referrer is another site than the landing page's, else ``direct``;
-6. anything else (a tagged source without a paid or e-mail medium): ``referral``.
-
-Computed at query time in SQL, so changing the setting needs no replay.
+The classification stays the channel grouping's pure rules; they run once per distinct (channel, medium, paid)
+combination of the project's touchpoints, and the SQL maps each combination to its group with one CASE. A visit
+is paid when it carried a click id or its channel is that of a source the project has ad spend for (a paid
+medium is recognized by the rules themselves).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
-
-from analyticaflow.channeldata.platforms import PAID_MEDIUMS
-from analyticaflow.projections.channels import SEARCH_ENGINES, SOCIAL_NETWORKS
+from analyticaflow.channeldata.platforms import platform_channel
+from analyticaflow.channelgroups.rules import ChannelGrouping, Group
 from analyticaflow.reports.sqlparts import Params
+from analyticaflow.warehouse.backends import Warehouse
+from analyticaflow.warehouse.sql import Sql
 
-GROUPS = ("paid_search", "paid_social", "email", "organic", "referral", "direct")
-GROUP_LABELS = {
-    "paid_search": "Paid search",
-    "paid_social": "Paid social",
-    "email": "Email",
-    "organic": "Organic",
-    "referral": "Referral",
-    "direct": "Direct",
-}
-EMAIL_MEDIUMS = ("email", "e-mail", "e_mail", "newsletter", "mail")
-EMAIL_SOURCES = ("newsletter", "email", "mailchimp", "klaviyo", "sendgrid", "brevo", "sendinblue", "mailerlite")
-SOCIAL_PAID_MEDIUMS = ("paid_social", "paidsocial", "paid-social", "social_paid", "social-paid", "social")
-SOCIAL_CHANNELS = tuple(sorted({*SOCIAL_NETWORKS.values(), "meta", "fb", "ig", "snapchat", "tiktok", "pinterest"}))
-SEARCH_CHANNELS = tuple(sorted(set(SEARCH_ENGINES.values())))
-ORGANIC_MEDIUMS = ("organic", "social")
+CLICK_COLUMNS = ("gclid", "fbclid", "yclid", "twclid")
+
+
+def clicked(alias: str) -> str:
+    """SQL: 1 when the touchpoint carried a click id, else 0."""
+    return "CASE WHEN " + " OR ".join(f"{alias}.{c} IS NOT NULL" for c in CLICK_COLUMNS) + " THEN 1 ELSE 0 END"
+
+
+def medium_of(alias: str) -> str:
+    return f"lower(coalesce({alias}.medium, ''))"
 
 
 @dataclass(frozen=True, slots=True)
-class TouchColumns:
-    """SQL expressions of a touchpoint's origin (a ``touchpoints`` row, or an ``events`` row of a page)."""
+class GroupMap:
+    """(channel, lower-cased medium, clicked, group) for every combination a project's touchpoints have."""
 
-    channel: str
-    medium: str
-    click: str  # TRUE when the visit carried a click id
-    referrer_domain: str
-    landing_url: str
+    entries: tuple[tuple[str, str, int, str], ...] = ()
 
-    @classmethod
-    def of_touchpoints(cls, alias: str) -> TouchColumns:
-        clicks = " OR ".join(f"{alias}.{c} IS NOT NULL" for c in ("gclid", "fbclid", "yclid", "twclid"))
-        return cls(
-            f"{alias}.channel", f"{alias}.medium", f"({clicks})", f"{alias}.referrer_domain", f"{alias}.landing_url"
-        )
-
-
-def configured_groups() -> dict[str, str]:
-    """channel → group from ``settings.ANALYTICAFLOW_CHANNEL_GROUPS``."""
-    mapping: dict[str, str] = {}
-    for item in getattr(settings, "ANALYTICAFLOW_CHANNEL_GROUPS", []) or []:
-        source, sep, group = item.partition("=")
-        source, group = source.strip().lower(), group.strip().lower().replace(" ", "_")
-        if not sep or not source or group not in GROUPS:
-            raise ImproperlyConfigured(
-                f"ANALYTICAFLOW_CHANNEL_GROUPS: {item!r} is not source=group with a group among {', '.join(GROUPS)}"
-            )
-        mapping[source] = group
-    return mapping
+    def sql(self, params: Params, alias: str = "tp") -> str:
+        """SQL CASE: the group of the touchpoint ``alias`` (``direct`` for a combination not in the map)."""
+        by_group: dict[str, list[str]] = {}
+        for channel, medium, click, group in self.entries:
+            by_group.setdefault(group, []).append(
+                f"({alias}.channel = {params.add(channel, 'gc')} AND {medium_of(alias)} = {params.add(medium, 'gm')}"
+                f" AND {clicked(alias)} = {params.add(click, 'gk')})")
+        branches = " ".join(f"WHEN {' OR '.join(conditions)} THEN {params.add(group, 'gg')}"
+                            for group, conditions in sorted(by_group.items()) if group != Group.DIRECT)
+        return f"CASE {branches} ELSE '{Group.DIRECT.value}' END" if branches else f"'{Group.DIRECT.value}'"
 
 
-def channel_group_sql(columns: TouchColumns, params: Params, *, overrides: dict[str, str] | None = None) -> str:
-    """SQL CASE giving the channel group of a touchpoint (the rules of this module, in order)."""
-    overrides = configured_groups() if overrides is None else overrides
-    medium = f"lower(coalesce({columns.medium}, ''))"
-    branches = []
-    for group in GROUPS:
-        sources = [source for source, target in sorted(overrides.items()) if target == group]
-        if sources:
-            branches.append(f"WHEN {params.in_list(columns.channel, sources, 'cg')} THEN '{group}'")
-    email = f"{params.in_list(medium, EMAIL_MEDIUMS, 'cg')} OR {params.in_list(columns.channel, EMAIL_SOURCES, 'cg')}"
-    paid = f"{columns.click} OR {params.in_list(medium, sorted(PAID_MEDIUMS), 'cg')}"
-    social = (
-        f"{params.in_list(medium, SOCIAL_PAID_MEDIUMS, 'cg')} OR "
-        f"{params.in_list(columns.channel, SOCIAL_CHANNELS, 'cg')}"
-    )
-    other_site = (
-        f"{columns.referrer_domain} IS NOT NULL AND NOT coalesce("
-        f"{columns.landing_url} LIKE concat('%//', {columns.referrer_domain}, '/%') OR "
-        f"{columns.landing_url} LIKE concat('%//', {columns.referrer_domain}), FALSE)"
-    )
-    branches += [
-        f"WHEN {email} THEN 'email'",
-        f"WHEN ({paid}) AND ({social}) THEN 'paid_social'",
-        f"WHEN {paid} THEN 'paid_search'",
-        f"WHEN {params.in_list(medium, ORGANIC_MEDIUMS, 'cg')} THEN 'organic'",
-        f"WHEN {columns.channel} = 'direct' AND {other_site} THEN 'referral'",
-        f"WHEN {columns.channel} = 'direct' THEN 'direct'",
-    ]
-    return "CASE " + " ".join(branches) + " ELSE 'referral' END"
+def group_map(*, warehouse: Warehouse, project_id: int, grouping: ChannelGrouping) -> GroupMap:
+    """The project's touchpoint combinations, classified by ``grouping``."""
+    combos = warehouse.query(Sql(
+        f"SELECT DISTINCT tp.channel, {medium_of('tp')}, {clicked('tp')} FROM touchpoints AS tp "
+        "WHERE tp.project_id = {p}", {"p": project_id}))
+    spend = {platform_channel(source) for (source,) in warehouse.query(Sql(
+        "SELECT DISTINCT source FROM ad_spend_daily WHERE project_id = {p}", {"p": project_id}))}
+    entries = tuple(sorted(
+        (channel, medium, int(click), grouping.visit_group(channel=channel, medium=medium,
+                                                           paid=bool(click) or channel in spend))
+        for channel, medium, click in combos))
+    return GroupMap(entries)

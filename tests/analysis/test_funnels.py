@@ -8,7 +8,9 @@ from datetime import date, timedelta
 import pytest
 
 from analyticaflow.analysis.funnels import DroppedQuery, FunnelQuery, funnel_run
+from analyticaflow.analysis.grouping import group_map
 from analyticaflow.analysis.steps import EventMatcher, PropertyFilter
+from analyticaflow.channelgroups.rules import ChannelGrouping
 from analyticaflow.reports.periods import Period
 from tests.analysis.conftest import build_shop
 from tests.projections.streams import at, identify, page, track
@@ -114,7 +116,8 @@ def test_breakdowns_by_channel_property_and_filters(events_shop):
     assert by_channel.group_count == 3
     assert persons(by_channel.steps) == [8, 5, 1]
 
-    by_group = run(wh, funnel(breakdown="channel_group"))
+    groups = group_map(warehouse=wh.warehouse, project_id=wh.project_id, grouping=ChannelGrouping())
+    by_group = run(wh, funnel(breakdown="channel_group", group_map=groups))
     assert [(g.value, persons(g.steps)) for g in by_group.groups] == [
         ("direct", [6, 4, 0]), ("email", [1, 0, 0]), ("paid_search", [1, 1, 1])]
 
