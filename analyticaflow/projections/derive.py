@@ -36,8 +36,49 @@ TIMELINE_COLUMNS = (
 )
 
 
-def timeline(dialect: Dialect, *, events: str, affected: str) -> Sql:
-    """Every event of the affected persons with its session and running page count."""
+def anchors(dialect: Dialect, *, affected: str, sessions: str) -> Sql:
+    """Per affected person, where the recomputation starts (NULL: from the first event) and how many page
+    events came before it.
+
+    The anchor is a session start at or before the earliest new event (``since``), so sessions before it
+    are unchanged: the start of the person's last session beginning at or before ``since`` — or ``since``
+    itself when no stored session can reach it (none before, or the last one ended more than 30 minutes
+    before ``since``).
+    """
+    gap = f"{dialect.epoch_micros('since')} - {dialect.epoch_micros('last_end')}"
+    return Sql(
+        f"""
+        WITH last AS (
+            SELECT a.project_id, a.person_id, a.since,
+                   max(CASE WHEN s.started_at <= a.since THEN s.started_at END) AS last_start
+            FROM {ident(affected)} AS a
+            LEFT JOIN {dialect.read_as(sessions, "s")} ON a.project_id = s.project_id AND a.person_id = s.person_id
+            GROUP BY a.project_id, a.person_id, a.since
+        ), ends AS (
+            SELECT l.project_id, l.person_id, l.since, l.last_start,
+                   max(CASE WHEN s.started_at = l.last_start THEN s.ended_at END) AS last_end
+            FROM last AS l
+            LEFT JOIN {dialect.read_as(sessions, "s")} ON l.project_id = s.project_id AND l.person_id = s.person_id
+            GROUP BY l.project_id, l.person_id, l.since, l.last_start
+        ), anchored AS (
+            SELECT project_id, person_id,
+                   CASE WHEN since IS NULL THEN NULL
+                        WHEN last_start IS NULL THEN since
+                        WHEN {gap} > {SESSION_GAP_MICROS} THEN since
+                        ELSE last_start END AS anchor
+            FROM ends
+        )
+        SELECT x.project_id, x.person_id, x.anchor,
+               coalesce(sum(CASE WHEN s.started_at < x.anchor THEN s.page_count END), 0) AS pages_before
+        FROM anchored AS x
+        LEFT JOIN {dialect.read_as(sessions, "s")} ON x.project_id = s.project_id AND x.person_id = s.person_id
+        GROUP BY x.project_id, x.person_id, x.anchor
+        """
+    )
+
+
+def timeline(dialect: Dialect, *, events: str, anchors: str) -> Sql:
+    """The affected persons' events from their anchor on, with session ids and running page counts."""
     order = "ORDER BY e.event_datetime, e.seq"
     window = f"PARTITION BY e.project_id, e.person_id {order}"
     running = (
@@ -49,19 +90,20 @@ def timeline(dialect: Dialect, *, events: str, affected: str) -> Sql:
     return Sql(
         f"""
         WITH ev AS (
-            SELECT e.project_id, e.person_id, e.seq, e.event_datetime, e.event_type,
+            SELECT e.project_id, e.person_id, e.seq, e.event_datetime, e.event_type, a.pages_before,
                    {", ".join("e." + ident(c) for c in TIMELINE_COLUMNS)},
                    {dialect.previous("e.event_datetime", window)} AS prev_at
             FROM {dialect.read_as(events, "e")}
-            INNER JOIN {ident(affected)} AS a ON e.project_id = a.project_id AND e.person_id = a.person_id
+            INNER JOIN {ident(anchors)} AS a ON e.project_id = a.project_id AND e.person_id = a.person_id
+            WHERE a.anchor IS NULL OR e.event_datetime >= a.anchor
         ), marked AS (
-            SELECT project_id, person_id, seq, event_datetime, event_type, {carried},
+            SELECT project_id, person_id, seq, event_datetime, event_type, pages_before, {carried},
                    CASE WHEN prev_at IS NULL OR {gap} > {SESSION_GAP_MICROS} THEN 1 ELSE 0 END AS is_start
             FROM ev
         ), numbered AS (
             SELECT project_id, person_id, seq, event_datetime, event_type, {carried}, is_start,
                    sum(is_start) OVER ({running}) AS session_no,
-                   sum(CASE WHEN event_type = 'page' THEN 1 ELSE 0 END) OVER ({running}) AS page_no
+                   pages_before + sum(CASE WHEN event_type = 'page' THEN 1 ELSE 0 END) OVER ({running}) AS page_no
             FROM marked
         )
         SELECT project_id, person_id, seq, event_datetime, event_type, {carried}, is_start, page_no,
@@ -101,24 +143,36 @@ def touchpoints(*, timeline: str) -> Sql:
     )
 
 
-def person_summaries(dialect: Dialect, *, events: str, affected: str) -> Sql:
-    return Sql(
-        f"""
-        SELECT e.project_id, e.person_id, min(e.event_datetime), max(e.event_datetime), count(*)
-        FROM {dialect.read_as(events, "e")}
-        INNER JOIN {ident(affected)} AS a ON e.project_id = a.project_id AND e.person_id = a.person_id
-        GROUP BY e.project_id, e.person_id
-        """
+def _person_events(dialect: Dialect, *, events: str, affected: str) -> str:
+    # A person recomputed whole (since IS NULL) reads all their events; the others only the chunk's.
+    return (
+        f"FROM {dialect.read_as(events, 'e')} "
+        f"INNER JOIN {ident(affected)} AS a ON e.project_id = a.project_id AND e.person_id = a.person_id "
+        "WHERE (a.since IS NULL OR e.seq > {after_seq})"
     )
 
 
-def person_traits(dialect: Dialect, *, events: str, affected: str) -> Sql:
+def person_summaries(dialect: Dialect, *, events: str, affected: str, after_seq: int) -> Sql:
     return Sql(
-        f"""
-        SELECT e.project_id, e.person_id, e.attributes
-        FROM {dialect.read_as(events, "e")}
-        INNER JOIN {ident(affected)} AS a ON e.project_id = a.project_id AND e.person_id = a.person_id
-        WHERE e.event_type = 'identify'
-        ORDER BY e.project_id, e.person_id, e.event_datetime, e.seq
-        """
+        f"SELECT e.project_id, e.person_id, min(e.event_datetime), max(e.event_datetime), count(*) "
+        f"{_person_events(dialect, events=events, affected=affected)} GROUP BY e.project_id, e.person_id",
+        {"after_seq": after_seq},
+    )
+
+
+def person_traits(dialect: Dialect, *, events: str, affected: str, after_seq: int) -> Sql:
+    """identify traits in log order: the person's row keeps the latest value of each trait."""
+    return Sql(
+        f"SELECT e.project_id, e.person_id, e.attributes {_person_events(dialect, events=events, affected=affected)} "
+        "AND e.event_type = 'identify' ORDER BY e.project_id, e.person_id, e.seq",
+        {"after_seq": after_seq},
+    )
+
+
+def stored_persons(dialect: Dialect, *, persons: str, affected: str) -> Sql:
+    return Sql(
+        f"SELECT p.project_id, p.person_id, p.first_seen_at, p.last_seen_at, p.event_count, p.traits "
+        f"FROM {dialect.read_as(persons, 'p')} "
+        f"INNER JOIN {ident(affected)} AS a ON p.project_id = a.project_id AND p.person_id = a.person_id "
+        "WHERE a.since IS NOT NULL"
     )

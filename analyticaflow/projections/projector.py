@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -30,7 +31,7 @@ from analyticaflow.projections.event_types import IdentityLink, ProjectedEvent, 
 from analyticaflow.projections.generations import Generation, archive_name, save_checkpoint, with_changes
 from analyticaflow.projections.identity import Member, resolve
 from analyticaflow.warehouse.backends import Warehouse, arrow_table
-from analyticaflow.warehouse.schema import INT, TEXT, TableSpec, col
+from analyticaflow.warehouse.schema import INT, TEXT, TIMESTAMP, TableSpec, col
 from analyticaflow.warehouse.sql import Sql, ident
 from analyticaflow.warehouse.tables import EVENTS, IDENTITY_MAP, ORDERS, PERSONS, RAW_EVENTS, SESSIONS, TOUCHPOINTS
 
@@ -41,6 +42,12 @@ DISTINCT_KEYS = TableSpec(
     "distinct_keys", (col("project_id", INT), col("distinct_id", TEXT)), key=("project_id", "distinct_id")
 )
 PERSON_SCOPE = ("project_id", "person_id")
+# Persons a chunk touched; ``since`` is the earliest of their new events, NULL to recompute them whole.
+AFFECTED = TableSpec(
+    "affected_persons",
+    (col("project_id", INT), col("person_id", TEXT), col("since", TIMESTAMP, True)),
+    key=("project_id", "person_id"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,49 +147,41 @@ class Projector:
                 )
             if kept.num_rows:
                 self.warehouse.stage(raw, RAW_EVENTS, kept)
-                self._project_columns(raw, version=last_seq)
+                self._project_columns(raw, first_seq=pc.min(kept.column("seq")).as_py(), version=last_seq)
             self._drop(raw)
             advanced = with_changes(self.generation, checkpoint_seq=last_seq)
             save_checkpoint(self.warehouse, advanced)
         self.generation = advanced
         return ChunkResult(kept.num_rows, last_seq)
 
-    def _project_columns(self, raw: str, *, version: int) -> None:
-        located = ident(self.prefix + "located")
-        derived, new_events = ident(self.prefix + "derived"), ident(self.prefix + "new_events")
-        self._run(self.dialect.materialize(located, sql_derive.locate_events(raw=raw)))
-        distinct = [row[0] for row in self.warehouse.query(sql_derive.distinct_referrers(located=located))]
-        referrer_table = self._stage("referrers", sql_derive.REFERRERS, sql_derive.referrer_rows(distinct))
-        self._run(
-            self.dialect.materialize(derived, sql_derive.derive_events(located=located, referrers=referrer_table))
-        )
-        self._run(self.dialect.drop_table(located))
-        self._drop(referrer_table)
+    def _project_columns(self, raw: str, *, first_seq: int, version: int) -> None:
         links = []
-        for project_id, type_, anonymous_id, user_id, previous_id, seq in self.warehouse.query(
-            f"SELECT project_id, event_type, client_id, user_id, previous_id, seq FROM {derived} "
-            "WHERE event_type IN ('identify', 'alias') ORDER BY seq"
-        ):
-            links.extend(link_facts(project_id, type_, anonymous_id, user_id, previous_id, seq))
+        for row in self.warehouse.query(sql_derive.identity_facts(raw=raw)):
+            links.extend(link_facts(*row))
         members = self._merge_identities(links, version=version) if links else []
+        distinct = [row[0] for row in self.warehouse.query(sql_derive.distinct_referrers(raw=raw))]
+        referrers = self._stage("referrers", sql_derive.REFERRERS, sql_derive.referrer_rows(distinct))
         identity = self._table(IDENTITY_MAP)
         columns = ", ".join(
-            "CASE WHEN d.distinct_id IS NULL THEN NULL ELSE coalesce(m.person_id, d.distinct_id) END AS person_id"
+            "CASE WHEN d.distinct_id IS NULL THEN NULL ELSE coalesce(m.person_id, d.distinct_id) END"
             if name == "person_id"
             else f"d.{ident(name)}"
             for name in EVENTS.column_names
         )
-        self._run(
-            self.dialect.materialize(
-                new_events,
-                Sql(
-                    f"SELECT {columns} FROM {derived} AS d LEFT JOIN {self.dialect.read_as(identity, 'm')} "
-                    "ON d.project_id = m.project_id AND d.distinct_id = m.distinct_id"
-                ),
-            )
+        derived = sql_derive.derive_events(raw=raw, referrers=referrers)
+        source = (
+            f"({derived.text}) AS d LEFT JOIN {self.dialect.read_as(identity, 'm')} "
+            "ON d.project_id = m.project_id AND d.distinct_id = m.distinct_id"
         )
-        self._run(self.dialect.drop_table(derived))
-        self._run(self.dialect.append(EVENTS, self._table(EVENTS), new_events, version=version))
+        insert = self.dialect.insert_from(EVENTS, self._table(EVENTS), columns, source, version)
+        self.warehouse.execute(Sql(insert.text, {**insert.params, **derived.params}))
+        self._drop(referrers)
+        # The chunk's rows are the events with seqs in (first_seq - 1, version]: appended in seq order.
+        events = self._table(EVENTS)
+        chunk_rows = Sql(
+            f"SELECT * FROM {self.dialect.read(events)} WHERE seq >= {{first_seq}} AND seq <= {{last_seq}}",
+            {"first_seq": first_seq, "last_seq": version},
+        )
         orders = ident(self.prefix + "new_orders")
         self._run(
             self.dialect.materialize(
@@ -191,22 +190,24 @@ class Projector:
                     "SELECT project_id, order_id, seq, message_id, person_id, distinct_id, event_date AS order_date, "
                     "event_datetime AS ordered_at, revenue, currency FROM ("
                     "SELECT *, row_number() OVER (PARTITION BY project_id, order_id ORDER BY seq) AS nth "
-                    f"FROM {new_events} WHERE transactions = 1) AS o WHERE nth = 1"
+                    f"FROM ({chunk_rows.text}) AS c WHERE transactions = 1) AS o WHERE nth = 1",
+                    chunk_rows.params,
                 ),
             )
         )
         self._run(self.dialect.insert_missing(ORDERS, self._table(ORDERS), orders, version=version))
         self._run(self.dialect.drop_table(orders))
-        affected = set(
-            self.warehouse.query(f"SELECT DISTINCT project_id, person_id FROM {new_events} WHERE person_id IS NOT NULL")
-        )
-        self._run(self.dialect.drop_table(new_events))
-        merged_away = set()
-        for member in members:
-            affected.add((member.project_id, member.person_id))
-            if member.distinct_id != member.person_id:
-                merged_away.add((member.project_id, member.distinct_id))
-        self._recompute_persons(affected, affected | merged_away, version=version)
+        since = {
+            (project_id, person_id): moment
+            for project_id, person_id, moment in self.warehouse.query(
+                Sql(
+                    f"SELECT project_id, person_id, min(event_datetime) FROM ({chunk_rows.text}) AS c "
+                    "WHERE person_id IS NOT NULL GROUP BY project_id, person_id",
+                    chunk_rows.params,
+                )
+            )
+        }
+        self._recompute_persons(since, members, version=version)
 
     def _archive(self, chunk: Sequence[StoredEvent], *, version: int) -> None:
         records = [e.record for e in chunk]
@@ -244,14 +245,14 @@ class Projector:
         self._drop(events)
         self._add_orders(projected, version=version)
 
-        affected = {(r["project_id"], r["person_id"]) for r in rows if r["person_id"] is not None}
-        merged_away = set()
-        for member in members:
-            project_id = member.project_id
-            affected.add((project_id, member.person_id))
-            if member.distinct_id != member.person_id:
-                merged_away.add((project_id, member.distinct_id))
-        self._recompute_persons(affected, affected | merged_away, version=version)
+        since: dict[tuple[int, str], datetime] = {}
+        for row in rows:
+            if row["person_id"] is not None:
+                key = (row["project_id"], row["person_id"])
+                moment = row["event_datetime"]
+                if key not in since or moment < since[key]:
+                    since[key] = moment
+        self._recompute_persons(since, members, version=version)
 
     # -- identities ---------------------------------------------------------------------------------------
     def _merge_identities(self, links: list[IdentityLink], *, version: int) -> list[ProjectMember]:
@@ -353,71 +354,117 @@ class Projector:
         self._drop(staged)
 
     # -- per-person tables --------------------------------------------------------------------------------
-    def _recompute_persons(self, affected: set[tuple[int, str]], scope: set[tuple[int, str]], *, version: int) -> None:
-        if not scope:
+    def _recompute_persons(
+        self, since: dict[tuple[int, str], datetime], members: list[ProjectMember], *, version: int
+    ) -> None:
+        """Sessions, touchpoints and persons of every person the chunk touched.
+
+        ``since``: person → the earliest time among their new events; only their sessions from the one that
+        time can change are recomputed. Persons whose identity changed are recomputed whole, and those merged
+        into another person removed.
+        """
+        whole: dict[tuple[int, str], None] = {}
+        for member in members:
+            whole[(member.project_id, member.person_id)] = None
+            if member.distinct_id != member.person_id:
+                whole[(member.project_id, member.distinct_id)] = None
+        affected = {**since, **whole}
+        if not affected:
             return
-        ordered = sorted(affected)
+        if self.dialect.versioned:
+            # Without transactions a retried chunk may find another attempt's partial writes: recompute whole.
+            affected = dict.fromkeys(affected)
+        keys = sorted(affected)
         affected_name = self._stage(
-            "affected", PERSON_KEYS, {"project_id": [p for p, _ in ordered], "person_id": [x for _, x in ordered]}
+            "affected",
+            AFFECTED,
+            {
+                "project_id": [p for p, _ in keys],
+                "person_id": [x for _, x in keys],
+                "since": [affected[k] for k in keys],
+            },
         )
-        in_scope = sorted(scope)
-        scope_name = self._stage(
-            "scope", PERSON_KEYS, {"project_id": [p for p, _ in in_scope], "person_id": [x for _, x in in_scope]}
-        )
-        events = self._table(EVENTS)
+        events, sessions = self._table(EVENTS), self._table(SESSIONS)
+        anchors = ident(self.prefix + "anchors")
         timeline = ident(self.prefix + "timeline")
         new_sessions = ident(self.prefix + "new_sessions")
         new_touchpoints = ident(self.prefix + "new_touchpoints")
         self._run(
-            self.dialect.materialize(timeline, derive.timeline(self.dialect, events=events, affected=affected_name))
+            self.dialect.materialize(anchors, derive.anchors(self.dialect, affected=affected_name, sessions=sessions))
         )
+        self._run(self.dialect.materialize(timeline, derive.timeline(self.dialect, events=events, anchors=anchors)))
         self._run(self.dialect.materialize(new_sessions, derive.sessions(timeline=timeline)))
         self._run(self.dialect.materialize(new_touchpoints, derive.touchpoints(timeline=timeline)))
-        for spec, rows in ((SESSIONS, new_sessions), (TOUCHPOINTS, new_touchpoints)):
+        for spec, rows, since_column in (
+            (SESSIONS, new_sessions, "started_at"),
+            (TOUCHPOINTS, new_touchpoints, "touched_at"),
+        ):
             self._run(
                 self.dialect.replace_scope(
                     spec,
                     self._table(spec),
                     new_rows=rows,
-                    scope=scope_name,
+                    scope=anchors,
                     scope_columns=PERSON_SCOPE,
                     version=version,
+                    since_column=since_column,
                 )
             )
-        for name in (timeline, new_sessions, new_touchpoints):
+        for name in (timeline, new_sessions, new_touchpoints, anchors):
             self._run(self.dialect.drop_table(name))
-        persons = self._person_rows(events, affected_name)
+        persons = self._person_rows(affected_name, incremental=[k for k in keys if affected[k] is not None])
         self._run(
             self.dialect.replace_scope(
                 PERSONS,
                 self._table(PERSONS),
                 new_rows=persons,
-                scope=scope_name,
+                scope=affected_name,
                 scope_columns=PERSON_SCOPE,
                 version=version,
             )
         )
-        self._drop(persons, affected_name, scope_name)
+        self._drop(persons, affected_name)
 
-    def _person_rows(self, events: str, affected: str) -> str:
-        summaries = self.warehouse.query(derive.person_summaries(self.dialect, events=events, affected=affected))
+    def _person_rows(self, affected: str, *, incremental: list[tuple[int, str]]) -> str:
+        """The persons rows of the affected persons: the stored row plus the chunk's events for persons whose
+        identity did not change (``incremental``), a full aggregate over their events for the others."""
+        events, persons = self._table(EVENTS), self._table(PERSONS)
+        checkpoint = self.generation.checkpoint_seq
+        rows: dict[tuple[int, str], list] = {}
         traits: dict[tuple[int, str], dict[str, str]] = {}
+        incremental_keys = set(incremental)
+        for project_id, person_id, first, last, count in self.warehouse.query(
+            derive.person_summaries(self.dialect, events=events, affected=affected, after_seq=checkpoint)
+        ):
+            rows[(project_id, person_id)] = [first, last, count]
+        for project_id, person_id, first, last, count, stored_traits in self.warehouse.query(
+            derive.stored_persons(self.dialect, persons=persons, affected=affected)
+        ):
+            key = (project_id, person_id)
+            if key not in incremental_keys:
+                continue
+            traits[key] = dict(stored_traits or {})
+            if key in rows:
+                new_first, new_last, new_count = rows[key]
+                rows[key] = [min(first, new_first), max(last, new_last), count + new_count]
+            else:
+                rows[key] = [first, last, count]
         for project_id, person_id, attributes in self.warehouse.query(
-            derive.person_traits(self.dialect, events=events, affected=affected)
+            derive.person_traits(self.dialect, events=events, affected=affected, after_seq=checkpoint)
         ):
             traits.setdefault((project_id, person_id), {}).update(attributes or {})
-        summaries.sort()
+        keys = sorted(rows)
         return self._stage(
             "persons",
             PERSONS,
             {
-                "project_id": [s[0] for s in summaries],
-                "person_id": [s[1] for s in summaries],
-                "user_id": [s[1][2:] if s[1].startswith("u:") else None for s in summaries],
-                "first_seen_at": [s[2] for s in summaries],
-                "last_seen_at": [s[3] for s in summaries],
-                "event_count": [s[4] for s in summaries],
-                "traits": [sorted(traits.get((s[0], s[1]), {}).items()) for s in summaries],
+                "project_id": [k[0] for k in keys],
+                "person_id": [k[1] for k in keys],
+                "user_id": [k[1][2:] if k[1].startswith("u:") else None for k in keys],
+                "first_seen_at": [rows[k][0] for k in keys],
+                "last_seen_at": [rows[k][1] for k in keys],
+                "event_count": [rows[k][2] for k in keys],
+                "traits": [sorted(traits.get(k, {}).items()) for k in keys],
             },
         )
 

@@ -73,10 +73,13 @@ def _field(name: str) -> str:
     return f"f[{list(PATHS).index(name) + 1}]"
 
 
-def _text(name: str) -> str:
-    """A JSON scalar as text the way the handlers read it: objects/arrays/null/'' → NULL."""
-    value = _field(name)
+def _scalar_text(value: str) -> str:
+    """A JSON value as text the way the handlers read it: objects/arrays/null/'' → NULL."""
     return f"(CASE WHEN json_type({value}) IN ('OBJECT', 'ARRAY') THEN NULL ELSE nullif({value}->>'$', '') END)"
+
+
+def _text(name: str) -> str:
+    return _scalar_text(_field(name))
 
 
 def _stripped(expression: str) -> str:
@@ -107,75 +110,93 @@ def _map(json: str) -> str:
     return f"(CASE WHEN json_type({json}) = 'OBJECT' THEN map_from_entries({entries}) END)"
 
 
-def locate_events(*, raw: str) -> Sql:
-    """Per event of the staged raw chunk: parsed payload fields, page, campaign and click ids."""
+def _valid_payload(raw: str) -> str:
+    return (
+        "SELECT seq, project_id, message_id, type, name, anonymous_id, user_id, event_datetime, received_at, "
+        f"CASE WHEN json_valid(payload) AND json_type(payload) = 'OBJECT' THEN payload END AS payload FROM {ident(raw)}"
+    )
+
+
+def _referrer() -> str:
+    page = _scalar_text("json_extract(payload, '$.context.page.referrer')")
+    prop = _scalar_text("json_extract(payload, '$.properties.referrer')")
+    return f"coalesce(CASE WHEN type = 'page' THEN {prop} END, {page})"
+
+
+def distinct_referrers(*, raw: str) -> Sql:
+    """The chunk's distinct referrers, computed exactly as :func:`derive_events` reads them."""
+    return Sql(
+        f"SELECT DISTINCT referrer FROM (SELECT {_referrer()} AS referrer FROM ({_valid_payload(raw)}) AS p) AS r "
+        "WHERE referrer IS NOT NULL"
+    )
+
+
+def identity_facts(*, raw: str) -> Sql:
+    """identify/alias events of the chunk: project, type, anonymousId, userId, previousId, seq."""
+    previous = _scalar_text("json_extract(payload, '$.previousId')")
+    return Sql(
+        f"SELECT project_id, type, anonymous_id, user_id, {previous}, seq FROM ({_valid_payload(raw)}) AS p "
+        "WHERE type IN ('identify', 'alias') ORDER BY seq"
+    )
+
+
+def derive_events(*, raw: str, referrers: str) -> Sql:
+    """Every ``events`` column but ``person_id`` for the staged raw chunk (one pass over the payloads)."""
     paths = ", ".join(f"'{path}'" for path in PATHS.values())
-    campaign = {field: _stripped(_text(f"c_{field}")) for field in ("source", "medium", "name", "term", "content")}
+    texts = ", ".join(f"{_text(name)} AS t_{name}" for name in PATHS if name not in {"revenue", "total"})
+    campaign = {field: _stripped(f"t_c_{field}") for field in ("source", "medium", "name", "term", "content")}
     query = "CASE WHEN strpos(url, '?') > 0 THEN split_part(substr(url, strpos(url, '?') + 1), '#', 1) END"
     from_url = {field: _query_param(query, param) for param, field in CAMPAIGN_PARAMS.items()}
     no_campaign = " AND ".join(f"{expression} IS NULL" for expression in campaign.values())
-    chosen = ", ".join(
-        f"CASE WHEN {no_campaign} THEN {from_url[field]} ELSE {campaign[field]} END AS cf_{field}" for field in campaign
-    )
-    clicks = ", ".join(f"{_query_param(query, name)} AS {name}" for name in CLICK_IDS)
-    traits = "json_extract(payload, '$.traits')"
-    context_traits = "json_extract(payload, '$.context.traits')"
-    properties = "json_extract(payload, '$.properties')"
-    nonempty_traits = f"(json_type({traits}) = 'OBJECT' AND len(json_keys({traits})) > 0)"
-    return Sql(
-        f"""
-        WITH parsed AS (
-            SELECT r.seq, r.project_id, r.message_id, r.type, r.name, r.anonymous_id, r.user_id,
-                   r.event_datetime, r.received_at,
-                   CASE WHEN json_valid(r.payload) AND json_type(r.payload) = 'OBJECT' THEN r.payload END AS payload
-            FROM {ident(raw)} AS r
-        ), fields AS (
-            SELECT *, json_extract(payload, [{paths}]) AS f FROM parsed
-        ), located AS (
-            SELECT *,
-                coalesce(CASE WHEN type = 'page' THEN {_text("prop_url")} END, {_text("page_url")}) AS url,
-                coalesce(CASE WHEN type = 'page' THEN {_text("prop_referrer")} END, {_text("page_referrer")})
-                    AS referrer,
-                coalesce(CASE WHEN type = 'page' THEN {_text("prop_title")} END, {_text("page_title")}) AS title,
-                coalesce(CASE WHEN type = 'page' THEN {_text("prop_path")} END, {_text("page_path")}) AS given_path
-            FROM fields
-        )
-        SELECT seq, project_id, message_id, type, name, anonymous_id, user_id, event_datetime, received_at,
-            url, referrer, title, given_path, {chosen}, {clicks},
-            CASE WHEN type <> 'track' THEN 0.0
-                 WHEN name = {{order_event}} AND json_type({_field("revenue")}) NOT IN ('NULL')
-                      THEN {_number("revenue")}
-                 WHEN name = {{order_event}} THEN {_number("total")}
-                 ELSE {_number("revenue")} END AS revenue,
-            nullif(upper(coalesce({_text("currency")}, '')), '') AS currency,
-            coalesce({_text("order_id")}, {_text("order_id_camel")}, message_id) AS order_key,
-            {_text("previous_id")} AS previous_id,
-            coalesce(
-                CASE WHEN type IN ('identify', 'group') THEN
-                    CASE WHEN {nonempty_traits} THEN {_map(traits)} ELSE {_map(context_traits)} END
-                     WHEN type = 'alias' THEN NULL
-                     ELSE {_map(properties)} END,
-                CAST(MAP() AS MAP(VARCHAR, VARCHAR))) AS attributes
-        FROM located
-        """,
-        {"order_event": ORDER_COMPLETED},
-    )
-
-
-def derive_events(*, located: str, referrers: str) -> Sql:
-    """Every ``events`` column but ``person_id``, from the located chunk and its referrers' origins."""
     first_click = " ".join(f"WHEN {name} IS NOT NULL THEN '{channel}'" for name, channel in CLICK_IDS.items())
     rest = "CASE WHEN strpos(url, '://') > 0 THEN substr(url, strpos(url, '://') + 3) ELSE url END"
     path = (
         f"coalesce(nullif(split_part(split_part(CASE WHEN strpos({rest}, '/') > 0 "
         f"THEN substr({rest}, strpos({rest}, '/')) ELSE '/' END, '?', 1), '#', 1), ''), '/')"
     )
+    traits = "json_extract(payload, '$.traits')"
+    nonempty_traits = f"(json_type({traits}) = 'OBJECT' AND len(json_keys({traits})) > 0)"
+    attributes_json = (
+        f"CASE WHEN type IN ('identify', 'group') THEN CASE WHEN {nonempty_traits} THEN {traits} "
+        "ELSE json_extract(payload, '$.context.traits') END "
+        "WHEN type = 'alias' THEN NULL ELSE json_extract(payload, '$.properties') END"
+    )
     return Sql(
         f"""
-        WITH resolved AS (
-            SELECT l.*, ro.referrer_domain, ro.network, ro.network_medium,
-                CASE WHEN l.cf_source IS NOT NULL THEN NULL {first_click} END AS click_channel
-            FROM {ident(located)} AS l LEFT JOIN {ident(referrers)} AS ro ON l.referrer = ro.referrer
+        WITH fields AS (
+            SELECT *, json_extract(payload, [{paths}]) AS f FROM ({_valid_payload(raw)}) AS p
+        ), texts AS (
+            SELECT seq, project_id, message_id, type, name, anonymous_id, user_id, event_datetime, received_at,
+                {texts},
+                CASE WHEN type <> 'track' THEN 0.0
+                     WHEN name = {{order_event}} AND json_type({_field("revenue")}) <> 'NULL'
+                          THEN {_number("revenue")}
+                     WHEN name = {{order_event}} THEN {_number("total")}
+                     ELSE {_number("revenue")} END AS revenue,
+                {attributes_json} AS attributes_json
+            FROM fields
+        ), located AS (
+            SELECT *,
+                coalesce(CASE WHEN type = 'page' THEN t_prop_url END, t_page_url) AS url,
+                coalesce(CASE WHEN type = 'page' THEN t_prop_referrer END, t_page_referrer) AS referrer,
+                coalesce(CASE WHEN type = 'page' THEN t_prop_title END, t_page_title) AS title,
+                coalesce(CASE WHEN type = 'page' THEN t_prop_path END, t_page_path) AS given_path,
+                {no_campaign} AS no_campaign
+            FROM texts
+        ), origin AS (
+            SELECT *,
+                {
+            ", ".join(
+                f"CASE WHEN no_campaign THEN {from_url[field]} ELSE {campaign[field]} END AS cf_{field}"
+                for field in campaign
+            )
+        },
+                {", ".join(f"{_query_param(query, name)} AS {name}" for name in CLICK_IDS)}
+            FROM located
+        ), resolved AS (
+            SELECT o.*, ro.referrer_domain, ro.network, ro.network_medium,
+                CASE WHEN o.cf_source IS NOT NULL THEN NULL {first_click} END AS click_channel
+            FROM origin AS o LEFT JOIN {ident(referrers)} AS ro ON o.referrer = ro.referrer
         )
         SELECT
             project_id,
@@ -199,9 +220,10 @@ def derive_events(*, located: str, referrers: str) -> Sql:
             cf_content AS ad_creative_name,
             0.0 AS cost,
             revenue,
-            currency,
+            nullif(upper(coalesce(t_currency, '')), '') AS currency,
             CASE WHEN type = 'track' AND name = {{order_event}} THEN 1 ELSE 0 END AS transactions,
-            CASE WHEN type = 'track' AND name = {{order_event}} THEN order_key END AS order_id,
+            CASE WHEN type = 'track' AND name = {{order_event}}
+                 THEN coalesce(t_order_id, t_order_id_camel, message_id) END AS order_id,
             anonymous_id AS client_id,
             user_id,
             CASE WHEN NOT list_contains({{known_types}}, type) THEN NULL
@@ -213,8 +235,7 @@ def derive_events(*, located: str, referrers: str) -> Sql:
             referrer,
             referrer_domain,
             gclid, fbclid, yclid, twclid,
-            attributes,
-            previous_id
+            coalesce({_map("attributes_json")}, CAST(MAP() AS MAP(VARCHAR, VARCHAR))) AS attributes
         FROM resolved
         """,
         {"order_event": ORDER_COMPLETED, "known_types": KNOWN_TYPES},
@@ -232,7 +253,3 @@ def referrer_rows(referrers: Sequence[str]) -> dict[str, list]:
         rows["network"].append(network[0] if network else None)
         rows["network_medium"].append(network[1] if network else None)
     return rows
-
-
-def distinct_referrers(*, located: str) -> Sql:
-    return Sql(f"SELECT DISTINCT referrer FROM {ident(located)} WHERE referrer IS NOT NULL")

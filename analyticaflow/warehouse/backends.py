@@ -204,6 +204,8 @@ class ChdbWarehouse(_ClickHouseBase):
         self._session = session.Session(path)
         self._session.query(f"CREATE DATABASE IF NOT EXISTS {self.DATABASE} ENGINE = Atomic")
         self._session.query(f"USE {self.DATABASE}")
+        # Standard SQL outer joins: unmatched columns are NULL, not the type's default value.
+        self._session.query("SET join_use_nulls = 1")
 
     def _run(self, statement: Sql | str, fmt: str) -> Any:
         text, params = self.dialect.render(_as_sql(statement))
@@ -308,6 +310,7 @@ def _open_clickhouse(url: str) -> Warehouse:
         "database": parts.path.lstrip("/") or "default",
         "secure": parts.scheme == "clickhouses",
         "autogenerate_session_id": False,
+        "settings": {"join_use_nulls": 1},
     }
     options.update(dict(parse_qsl(parts.query)))
     return ClickHouseWarehouse(url, options)
