@@ -4,7 +4,7 @@ belongs to. Pure functions over a project's rules.
 A project's rules map a source (``tiktok``) or a source and medium (``google/cpc``) to a group; the more
 specific rule wins. Without a rule, the built-in classification applies, in this order:
 
-1. ``direct`` visits are direct;
+1. ``direct`` visits are direct, unless another site referred them (a link on a blog): those are referral;
 2. e-mail: the medium is an e-mail medium (``email``, ``newsletter``...) or the source is a mailing tool;
 3. paid visits (an ad platform's paid traffic, a click id, a paid medium such as ``cpc``, or a source the
    project has spend for): paid social for social networks (or a medium naming social), else paid search;
@@ -15,7 +15,8 @@ Spend rows are paid by nature: a platform's spend is paid social or paid search 
 (Meta and X social, Google and Yahoo! search); a file-imported source follows the same rules as its visits.
 
 Sources are the touchpoint channel values (``context.campaign.source`` lower-cased, or the channel derived from
-click ids and referrers), the same values the reports group by as ``channel``.
+click ids and referrers), the same values the reports group by as ``channel``; for a direct visit from another
+site, its domain (``sneaker-blog.example``; a rule may leave out ``www.``).
 """
 
 from __future__ import annotations
@@ -147,10 +148,15 @@ class ChannelGrouping:
                 return found
         return self.rules.get(rule_key(source))
 
-    def visit_group(self, *, channel: str, medium: str = "", paid: bool = False) -> str:
-        """The group of a touchpoint from its channel (source), medium and whether it is paid traffic."""
+    def visit_group(self, *, channel: str, medium: str = "", paid: bool = False, referrer: str = "") -> str:
+        """The group of a touchpoint from its channel (source), medium, whether it is paid traffic, and for a
+        direct visit the other site it came from (``referrer``, a domain: rules may name it as the source)."""
         channel = (channel or DIRECT_CHANNEL).strip().lower()
         medium = (medium or "").strip().lower()
+        referrer = (referrer or "").strip().lower() if channel == DIRECT_CHANNEL else ""
+        if referrer:
+            ruled = self._rule(referrer, medium) or self._rule(referrer.removeprefix("www."), medium)
+            return ruled or str(Group.REFERRAL)
         ruled = self._rule(channel, medium)
         if ruled:
             return ruled
@@ -211,7 +217,8 @@ def validate_rules(rules: object) -> tuple[dict[str, str], dict[str, list[str]]]
 def describe_defaults() -> list[dict[str, str]]:
     """The built-in classification in words, for the settings API and page."""
     return [
-        {"group": Group.DIRECT, "when": "The visit has no campaign, click id or known referrer (channel 'direct')."},
+        {"group": Group.DIRECT, "when": "The visit has no campaign, click id or referrer from another site "
+                                        "(channel 'direct')."},
         {
             "group": Group.EMAIL,
             "when": f"The medium is one of {', '.join(sorted(EMAIL_MEDIUMS))}, or the source is a "
@@ -230,5 +237,5 @@ def describe_defaults() -> list[dict[str, str]]:
             "group": Group.ORGANIC,
             "when": "Unpaid visits from search engines and social networks, or the medium 'organic'.",
         },
-        {"group": Group.REFERRAL, "when": "Everything else: other sites, partners, unknown sources."},
+        {"group": Group.REFERRAL, "when": "Everything else: links from other sites, partners, unknown sources."},
     ]

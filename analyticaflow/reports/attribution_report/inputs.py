@@ -29,7 +29,7 @@ from analyticaflow.reports.attribution_report.sources import DEAL, ORDER, Window
 from analyticaflow.reports.currency import RateBook, Uncovered, missing_rate_warnings, plan_conversion
 from analyticaflow.reports.touches import TouchCombo
 
-COMBO_COLUMNS = ("t_source", "t_medium", "t_campaign", "t_channel", "t_click")
+COMBO_COLUMNS = ("t_source", "t_medium", "t_campaign", "t_channel", "t_click", "t_referrer")
 _EPOCH_DAY = date(1970, 1, 1)
 
 
@@ -47,6 +47,7 @@ class EngineInputs:
     touchpoints: TouchpointColumns
     conversions: ConversionColumns
     combos: tuple[TouchCombo, ...]  # code → combination; the engine's campaign label is str(code)
+    referrers: tuple[str, ...]  # code → the referring site of a direct visit from another site ('' for none)
     synthetic: np.ndarray  # per combination code: True for the "no touchpoint" combinations
     summary: ConversionSummary
     warnings: list[dict]
@@ -107,8 +108,8 @@ def _convert_values(conversions: pa.Table, attributed: np.ndarray, rates: RateBo
     return values, keep, warnings
 
 
-def _touch_combos(touchpoints: pa.Table) -> tuple[np.ndarray, list[TouchCombo]]:
-    """Per touchpoint its combination code, and the distinct combinations."""
+def _touch_combos(touchpoints: pa.Table) -> tuple[np.ndarray, list[tuple[str, ...]]]:
+    """Per touchpoint its combination code, and the distinct combinations (values of ``COMBO_COLUMNS``)."""
     if touchpoints.num_rows == 0:
         return np.zeros(0, dtype=np.int64), []
     codes, dictionaries = [], []
@@ -124,7 +125,7 @@ def _touch_combos(touchpoints: pa.Table) -> tuple[np.ndarray, list[TouchCombo]]:
         _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
     else:  # too many distinct values to pack into one integer: group the code rows
         _, first, inverse = np.unique(np.stack(codes, axis=1), axis=0, return_index=True, return_inverse=True)
-    combos = [TouchCombo(*(dictionaries[i][codes[i][row]] for i in range(len(COMBO_COLUMNS)))) for row in first]
+    combos = [tuple(dictionaries[i][codes[i][row]] for i in range(len(COMBO_COLUMNS))) for row in first]
     return inverse.reshape(-1).astype(np.int64), combos
 
 
@@ -154,7 +155,9 @@ def engine_inputs(*, conversions: pa.Table, touchpoints: pa.Table, window: Windo
     np.maximum.at(last_unseen, c_person[~keep], c_time[~keep])
     usable = (t_time <= last_kept[t_person]) | (t_time > last_unseen[t_person])
 
-    touch_combo, combos = _touch_combos(touchpoints)
+    touch_combo, distinct = _touch_combos(touchpoints)
+    combos = [TouchCombo(*fields[:5]) for fields in distinct]
+    referrers = [fields[5] for fields in distinct]
     n_real = len(combos)
     kept = np.flatnonzero(keep)
     campaigns = _column(conversions, "campaign")[kept]
@@ -163,6 +166,7 @@ def engine_inputs(*, conversions: pa.Table, touchpoints: pa.Table, window: Windo
         if campaign not in synthetic_codes:
             synthetic_codes[campaign] = len(combos)
             combos.append(TouchCombo(campaign=campaign or "", channel=DIRECT))
+            referrers.append("")
     labels = np.array([str(code) for code in range(len(combos))] or [""], dtype=str)
     channels = np.array([combo.channel or DIRECT for combo in combos] or [DIRECT], dtype=str)
     synthetic = np.arange(len(combos)) >= n_real
@@ -191,4 +195,4 @@ def engine_inputs(*, conversions: pa.Table, touchpoints: pa.Table, window: Windo
         deals=int((kinds == DEAL).sum()),
         without_person=int(anonymous[kept].sum()),
     )
-    return EngineInputs(touch, conversion, tuple(combos), synthetic, summary, warnings)
+    return EngineInputs(touch, conversion, tuple(combos), tuple(referrers), synthetic, summary, warnings)

@@ -48,15 +48,15 @@ class Row:
     credit: dict[str, list[float]] = field(default_factory=dict)  # model → [conversions, value]
 
 
-def combo_keys(combos: Sequence[TouchCombo], *, query: AttributionQuery, catalog: CampaignCatalog,
-               grouping: ChannelGrouping) -> list[Key | None]:
+def combo_keys(combos: Sequence[TouchCombo], referrers: Sequence[str], *, query: AttributionQuery,
+               catalog: CampaignCatalog, grouping: ChannelGrouping) -> list[Key | None]:
     """The row key of every touch combination under the query's grouping; None for combinations the
-    query's filters leave out."""
+    query's filters leave out. ``referrers``: per combination, the other site a direct visit came from."""
     keys: list[Key | None] = []
-    for combo in combos:
+    for combo, referrer in zip(combos, referrers, strict=True):
         group = group_of(combo, catalog)
         channel_group = grouping.visit_group(channel=group.channel, medium=combo.medium,
-                                             paid=group.paid or bool(combo.click))
+                                             paid=group.paid or bool(combo.click), referrer=referrer)
         admitted = query.filters.admits(source=group.source, account_id=group.account_id,
                                         campaign_id=group.campaign_id, channel=group.channel)
         if not admitted or (query.channel_groups and channel_group not in query.channel_groups):

@@ -66,7 +66,7 @@ def attribution_report(*, warehouse: Warehouse, query: AttributionQuery, rates: 
         cells, spend_warnings = spend_cells(run, query)
     finally:
         run.close()
-    keys = combo_keys(inputs.combos, query=query, catalog=catalog, grouping=grouping)
+    keys = combo_keys(inputs.combos, inputs.referrers, query=query, catalog=catalog, grouping=grouping)
     rows = collect_rows(results=results, keys=keys, label_code=inputs.combo_code,
                         spend=[(spend_key(cell, query=query, grouping=grouping), cell.spend) for cell in cells])
     summary = inputs.summary

@@ -13,7 +13,9 @@ Only what the journeys need is read:
 - touchpoints in ``[start - lookback, end)`` of the persons who converted in the period, and every touchpoint
   of the last lookback window of the data (the non-converting paths).
 
-Times come back as microseconds since the epoch (UTC), the engine's unit.
+Times come back as microseconds since the epoch (UTC), the engine's unit. A direct visit from another site
+(its referrer is neither a search engine nor a social network, nor the shop itself) carries that site's domain
+as ``t_referrer``, for the channel grouping (``referral``); the channel stays ``direct``.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ from analyticaflow.warehouse.sql import Sql
 
 ONE_MICROSECOND = timedelta(microseconds=1)
 CONVERSION_COLUMNS = ("kind", "conversion_id", "person_id", "time_us", "value", "currency", "campaign", "day")
-TOUCH_COLUMNS = ("person_id", "seq", "time_us", "t_source", "t_medium", "t_campaign", "t_channel", "t_click")
+TOUCH_COLUMNS = ("person_id", "seq", "time_us", "t_source", "t_medium", "t_campaign", "t_channel", "t_click",
+                 "t_referrer")
 ORDER, DEAL = "order", "deal"
 
 
@@ -123,7 +126,10 @@ def touchpoints_sql(dialect: Dialect, *, project_id: int, currency: str, window:
     project = params.add(project_id, "project")
     text = f"""
         SELECT t.person_id AS person_id, t.seq AS seq, {dialect.epoch_micros("t.touched_at")} AS time_us,
-               {touch_columns("t")}
+               {touch_columns("t")},
+               CASE WHEN t.channel = {params.add("direct", "direct")} AND t.referrer_domain IS NOT NULL
+                         AND position(t.referrer_domain IN coalesce(t.landing_url, '')) = 0
+                    THEN t.referrer_domain ELSE '' END AS t_referrer
         FROM touchpoints AS t
         WHERE t.project_id = {project}
           AND t.touched_at >= {params.add(window.touch_start, "touch_start")}

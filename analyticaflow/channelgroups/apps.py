@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ChannelGroupsConfig(AppConfig):
+    name = "analyticaflow.channelgroups"
+    label = "channelgroups"
+    verbose_name = "Channel grouping"
