@@ -24,6 +24,7 @@ urlpatterns = [
     path("api/v1/", include("analyticaflow.reports.urls")),
     path("api/v1/", include("analyticaflow.channelgroups.urls")),
     path("api/v1/", include("analyticaflow.channeldata.urls")),
+    path("api/v1/", include("analyticaflow.integrations.urls")),
     path("", include("analyticaflow.web.urls")),
 ]
 
