@@ -33,7 +33,6 @@ AD_TABLE = (
     "spend",
     "impressions",
     "clicks",
-    "ctr",
     "cpc",
     "orders",
     "revenue",

@@ -152,6 +152,20 @@ def test_dashboard_tiles_chart_account_and_granularity_switches(demo, browser):
     assert "search_competitors_legacy" in page.locator("#unmatched-utms-table").inner_text()
     assert page.locator("#audit-summary .tile-value").first.inner_text() != "—"
     page.screenshot(path=screenshot_path("utm-audit-desktop"), full_page=True)
+
+    # A new project with no data yet: the dashboard says how to get some.
+    page.goto(f"{url}/projects/")
+    page.fill("input[name=name]", "Empty Shop")
+    page.click("form button[type=submit]:has-text('Create')")
+    page.wait_for_url(re.compile(r".*/projects/\d+/$"))
+    settled(page)
+    guide = page.locator("#empty-accounts")
+    assert guide.is_visible()
+    assert "Connect an account" in guide.inner_text() and "analyticaflow import spend" in guide.inner_text()
+    assert "analyticaflow demo" in guide.inner_text()
+    assert page.locator("#chart-empty").is_visible()
+    assert tile_values(page)["roas"] == "—"  # no spend: no ratio, not an error
+    page.screenshot(path=screenshot_path("dashboard-empty-desktop"), full_page=True)
     assert errors == []
 
 

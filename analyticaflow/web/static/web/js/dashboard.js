@@ -224,11 +224,10 @@ function cell(info, metrics, change, name) {
 
 function groupName(current, row) {
   if (current.groupBy === "source") {
-    const platform = row.key ? platformOf(row.key) : null;
-    const label = platform && (catalog.platforms[row.key] ? platform.label : row.key);
-    return `${iconSvg(platform ? platform.icon : "generic")}<span>${escapeHtml(label || "(none)")}</span>`;
+    const platform = platformOf(row.key || "(none)");
+    return `<span class="group-cell">${iconSvg(platform.icon)}<span>${escapeHtml(platform.label)}</span></span>`;
   }
-  return `<span>${escapeHtml(row.label || row.key || "(not set)")}</span>`;
+  return `<span class="group-cell"><span title="${escapeHtml(row.label || "")}">${escapeHtml(row.label || row.key || "(not set)")}</span></span>`;
 }
 
 function renderTable(current, answer) {
@@ -237,7 +236,7 @@ function renderTable(current, answer) {
   rows.sort((a, b) => (b.metrics[sortMetric] ?? -Infinity) - (a.metrics[sortMetric] ?? -Infinity));
   const head = `<tr><th>${current.groupLabel}</th>${current.table.map((n) => `<th class="right">${escapeHtml(metricInfo(n).label)}</th>`).join("")}</tr>`;
   const body = rows.length
-    ? rows.map((row) => `<tr><td class="group-cell">${groupName(current, row)}</td>${current.table.map((n) => cell(metricInfo(n), row.metrics, row.change, n)).join("")}</tr>`).join("")
+    ? rows.map((row) => `<tr><td>${groupName(current, row)}</td>${current.table.map((n) => cell(metricInfo(n), row.metrics, row.change, n)).join("")}</tr>`).join("")
     : `<tr><td colspan="${current.table.length + 1}" class="muted empty-row">Nothing in this period.</td></tr>`;
   el("breakdown").innerHTML = `<thead>${head}</thead><tbody>${body}</tbody>`;
 }
