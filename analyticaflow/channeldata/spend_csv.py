@@ -168,14 +168,14 @@ def parse_spend_csv(stream: IO[bytes], *, project_id: int) -> ParsedSpend:
     buffer: dict[str, list[Any]] = {name: [] for name in AD_SPEND_DAILY.column_names}
     reader = csv.reader(lines, delimiter=delimiter)
     line_number = 1
-    for record in reader:
+    for record in _records(reader, errors):
         start_line, line_number = line_number + 1, reader.line_num + 1
         if not record or all(not cell.strip() for cell in record):
             continue
         parsed.lines += 1
         if parsed.lines > MAX_ROWS:
             raise SpendFileTooLarge(f"more than {MAX_ROWS:,} rows; split the file")
-        if decoded.undecodable.intersection(range(start_line, line_number)):
+        if decoded.undecodable.intersection(range(start_line, line_number + 1)):
             errors.add(start_line, "line", "is not valid UTF-8 text; save the file as UTF-8")
             continue
         if len(record) != len(header):
@@ -212,6 +212,18 @@ def parse_spend_csv(stream: IO[bytes], *, project_id: int) -> ParsedSpend:
     if buffer["date"]:
         parsed.chunks.append(arrow_rows(AD_SPEND_DAILY, buffer))
     return parsed
+
+
+def _records(reader, errors: _Errors) -> Iterator[list[str]]:
+    """The reader's records; a line the CSV syntax cannot read ends the file with an error on that line."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            errors.add(reader.line_num + 1, "line", f"is not valid CSV: {exc}")
+            return
 
 
 FIELD_CONVERTERS = {

@@ -18,11 +18,12 @@ VALUE_HELP = ("Metric name → value (money in the project's reporting currency;
 class StrictSerializer(serializers.Serializer):
     """Refuses fields it does not know (a misspelt option must not be silently ignored)."""
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        unknown = sorted(set(getattr(self, "initial_data", {}) or {}) - set(self.fields))
-        if unknown:
-            raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
-        return attrs
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if hasattr(data, "keys"):
+            unknown = sorted(set(data.keys()) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)
 
 
 def _choice(choices, what: str, **kwargs) -> serializers.ChoiceField:
@@ -57,7 +58,6 @@ class KpiQuerySerializer(StrictSerializer):
                                 help_text="How orders are credited to sources and campaigns.")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        attrs = super().validate(attrs)
         if attrs["date_to"] < attrs["date_from"]:
             raise serializers.ValidationError({"date_to": [f"Must not be before date_from ({attrs['date_from']})."]})
         return attrs
@@ -84,7 +84,6 @@ class UtmAuditQuerySerializer(StrictSerializer):
     date_to = serializers.DateField()
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        attrs = super().validate(attrs)
         if attrs["date_to"] < attrs["date_from"]:
             raise serializers.ValidationError({"date_to": [f"Must not be before date_from ({attrs['date_from']})."]})
         return attrs

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from analyticaflow.channeldata.schema import channel_tables_ensure
-from analyticaflow.warehouse.backends import Warehouse, open_warehouse
+from analyticaflow.warehouse.backends import Warehouse, close_warehouse, get_warehouse, open_warehouse
 
 WAREHOUSE_KINDS = ["duckdb", "chdb"]
 
@@ -42,3 +42,14 @@ def duck() -> Iterator[Warehouse]:
     finally:
         opened.close()
         shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def process_warehouse(settings, tmp_path) -> Iterator[Warehouse]:
+    """The process-wide warehouse the API serves from (``get_warehouse()``), on a fresh DuckDB file."""
+    close_warehouse()
+    settings.ANALYTICAFLOW_WAREHOUSE_URL = f"duckdb:///{tmp_path}/warehouse.duckdb"
+    opened = get_warehouse()
+    channel_tables_ensure(warehouse=opened)
+    yield opened
+    close_warehouse()

@@ -8,7 +8,7 @@ import pytest
 
 from analyticaflow.channeldata.schema import channel_tables_ensure
 from analyticaflow.warehouse.backends import Warehouse
-from tests.channeldata.conftest import WAREHOUSE_KINDS, open_kind
+from tests.channeldata.conftest import WAREHOUSE_KINDS, open_kind, process_warehouse  # noqa: F401
 
 
 @pytest.fixture(params=WAREHOUSE_KINDS)
@@ -21,3 +21,4 @@ def warehouse(request) -> Iterator[Warehouse]:
     finally:
         opened.close()
         shutil.rmtree(directory, ignore_errors=True)
+

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -22,27 +23,35 @@ def utc(year: int, month: int, day: int, hour: int = 12, minute: int = 0) -> dat
 
 
 def visit(user: str, when: datetime, *, source: str | None = None, medium: str | None = None,
-          campaign: str | None = None, url: str = "https://shop.test/", referrer: str | None = None):
+          campaign: str | None = None, url: str = "https://shop.test/", referrer: str | None = None,
+          project_id: int = PROJECT):
     tags = {k: v for k, v in (("source", source), ("medium", medium), ("name", campaign)) if v}
-    return page(url, user_id=user, timestamp=when, campaign=tags or None, referrer=referrer, project_id=PROJECT)
+    return page(url, user_id=user, timestamp=when, campaign=tags or None, referrer=referrer, project_id=project_id)
 
 
-def order(user: str, order_id: str, when: datetime, revenue: float, currency: str = "EUR"):
-    return track("Order Completed", user_id=user, timestamp=when, project_id=PROJECT,
+def order(user: str, order_id: str, when: datetime, revenue: float, currency: str = "EUR", *,
+          project_id: int = PROJECT):
+    return track("Order Completed", user_id=user, timestamp=when, project_id=project_id,
                  properties={"order_id": order_id, "revenue": revenue, "currency": currency})
 
 
+_LOGS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def project_events(warehouse, records) -> None:
-    projections_catch_up(warehouse=warehouse, log=ListLog(sorted(records, key=lambda r: r.timestamp)))
+    """Append events to the warehouse's test log (one per warehouse, so later calls continue it) and project."""
+    log = _LOGS.setdefault(warehouse, ListLog())
+    log.append(sorted(records, key=lambda r: r.timestamp))
+    projections_catch_up(warehouse=warehouse, log=log)
 
 
 def daily_spend(warehouse, *, source: str, account: str, campaign_id: str, name: str, first: date, days: int,
                 spend: str, currency: str = "EUR", impressions: int = 1000, clicks: int = 50,
-                conversions: str = "0", conversion_value: str = "0") -> None:
+                conversions: str = "0", conversion_value: str = "0", project_id: int = PROJECT) -> None:
     rows = [{"campaign_id": campaign_id, "campaign_name": name, "date": first + timedelta(days=n), "spend": spend,
              "impressions": impressions, "clicks": clicks, "platform_conversions": conversions,
              "platform_conversion_value": conversion_value, "currency": currency} for n in range(days)]
-    ad_spend_load(project_id=PROJECT, source=source, account_id=account, date_from=first,
+    ad_spend_load(project_id=project_id, source=source, account_id=account, date_from=first,
                   date_to=first + timedelta(days=days - 1), rows=rows, warehouse=warehouse)
 
 
