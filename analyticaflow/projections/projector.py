@@ -155,11 +155,13 @@ class Projector:
         return ChunkResult(kept.num_rows, last_seq)
 
     def _project_columns(self, raw: str, *, first_seq: int, version: int) -> None:
+        parsed = ident(self.prefix + "parsed")
+        self._run(self.dialect.materialize(parsed, sql_derive.parse_chunk(raw=raw)))
         links = []
-        for row in self.warehouse.query(sql_derive.identity_facts(raw=raw)):
+        for row in self.warehouse.query(sql_derive.identity_facts(parsed=parsed)):
             links.extend(link_facts(*row))
         members = self._merge_identities(links, version=version) if links else []
-        distinct = [row[0] for row in self.warehouse.query(sql_derive.distinct_referrers(raw=raw))]
+        distinct = [row[0] for row in self.warehouse.query(sql_derive.distinct_referrers(parsed=parsed))]
         referrers = self._stage("referrers", sql_derive.REFERRERS, sql_derive.referrer_rows(distinct))
         identity = self._table(IDENTITY_MAP)
         columns = ", ".join(
@@ -168,7 +170,7 @@ class Projector:
             else f"d.{ident(name)}"
             for name in EVENTS.column_names
         )
-        derived = sql_derive.derive_events(raw=raw, referrers=referrers)
+        derived = sql_derive.derive_events(parsed=parsed, referrers=referrers)
         source = (
             f"({derived.text}) AS d LEFT JOIN {self.dialect.read_as(identity, 'm')} "
             "ON d.project_id = m.project_id AND d.distinct_id = m.distinct_id"
@@ -176,6 +178,7 @@ class Projector:
         insert = self.dialect.insert_from(EVENTS, self._table(EVENTS), columns, source, version)
         self.warehouse.execute(Sql(insert.text, {**insert.params, **derived.params}))
         self._drop(referrers)
+        self._run(self.dialect.drop_table(parsed))
         # The chunk's rows are the events with seqs in (first_seq - 1, version]: appended in seq order.
         events = self._table(EVENTS)
         chunk_rows = Sql(

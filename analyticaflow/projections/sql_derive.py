@@ -65,6 +65,9 @@ PATHS = {
     "order_id": "$.properties.order_id",
     "order_id_camel": "$.properties.orderId",
     "previous_id": "$.previousId",
+    "properties": "$.properties",
+    "traits": "$.traits",
+    "context_traits": "$.context.traits",
 }
 KNOWN_TYPES = sorted({type_ for type_, _ in EVENT_KINDS})
 
@@ -102,50 +105,52 @@ def _query_param(query: str, param: str) -> str:
 
 
 def _map(json: str) -> str:
-    entries = (
-        f"list_transform(list_filter(map_entries(CAST({json} AS MAP(VARCHAR, JSON))), lambda e: e.value IS NOT NULL),"
-        " lambda e: {'key': e.key, 'value': CASE WHEN json_type(e.value) = 'VARCHAR' THEN e.value->>'$'"
-        " ELSE CAST(e.value AS VARCHAR) END})"
-    )
+    # Strings unquoted, other values as JSON text, null values dropped — as the handlers' attributes.
+    entries = f"list_filter(map_entries(CAST({json} AS MAP(VARCHAR, VARCHAR))), lambda e: e.value IS NOT NULL)"
     return f"(CASE WHEN json_type({json}) = 'OBJECT' THEN map_from_entries({entries}) END)"
 
 
-def _valid_payload(raw: str) -> str:
-    return (
+def parse_chunk(*, raw: str) -> Sql:
+    """The staged raw chunk with every payload field the projections read, parsed once per event.
+
+    A payload that is not a JSON object yields no fields, as for the handlers.
+    """
+    paths = ", ".join(f"'{path}'" for path in PATHS.values())
+    return Sql(
         "SELECT seq, project_id, message_id, type, name, anonymous_id, user_id, event_datetime, received_at, "
-        f"CASE WHEN json_valid(payload) AND json_type(payload) = 'OBJECT' THEN payload END AS payload FROM {ident(raw)}"
+        f"try(json_extract(payload, [{paths}])) AS f FROM {ident(raw)}"
     )
 
 
 def _referrer() -> str:
-    page = _scalar_text("json_extract(payload, '$.context.page.referrer')")
-    prop = _scalar_text("json_extract(payload, '$.properties.referrer')")
-    return f"coalesce(CASE WHEN type = 'page' THEN {prop} END, {page})"
+    return f"coalesce(CASE WHEN type = 'page' THEN {_text('prop_referrer')} END, {_text('page_referrer')})"
 
 
-def distinct_referrers(*, raw: str) -> Sql:
-    """The chunk's distinct referrers, computed exactly as :func:`derive_events` reads them."""
+def distinct_referrers(*, parsed: str) -> Sql:
+    """The chunk's distinct referrers, read exactly as :func:`derive_events` reads them."""
     return Sql(
-        f"SELECT DISTINCT referrer FROM (SELECT {_referrer()} AS referrer FROM ({_valid_payload(raw)}) AS p) AS r "
+        f"SELECT DISTINCT referrer FROM (SELECT {_referrer()} AS referrer FROM {ident(parsed)}) AS r "
         "WHERE referrer IS NOT NULL"
     )
 
 
-def identity_facts(*, raw: str) -> Sql:
+def identity_facts(*, parsed: str) -> Sql:
     """identify/alias events of the chunk: project, type, anonymousId, userId, previousId, seq."""
-    previous = _scalar_text("json_extract(payload, '$.previousId')")
     return Sql(
-        f"SELECT project_id, type, anonymous_id, user_id, {previous}, seq FROM ({_valid_payload(raw)}) AS p "
+        f"SELECT project_id, type, anonymous_id, user_id, {_text('previous_id')}, seq FROM {ident(parsed)} "
         "WHERE type IN ('identify', 'alias') ORDER BY seq"
     )
 
 
-def derive_events(*, raw: str, referrers: str) -> Sql:
-    """Every ``events`` column but ``person_id`` for the staged raw chunk (one pass over the payloads)."""
-    paths = ", ".join(f"'{path}'" for path in PATHS.values())
-    texts = ", ".join(f"{_text(name)} AS t_{name}" for name in PATHS if name not in {"revenue", "total"})
+def derive_events(*, parsed: str, referrers: str) -> Sql:
+    """Every ``events`` column but ``person_id`` for the parsed chunk."""
+    texts = ", ".join(
+        f"{_text(name)} AS t_{name}"
+        for name in PATHS
+        if name not in {"revenue", "total", "properties", "traits", "context_traits"}
+    )
     campaign = {field: _stripped(f"t_c_{field}") for field in ("source", "medium", "name", "term", "content")}
-    query = "CASE WHEN strpos(url, '?') > 0 THEN split_part(substr(url, strpos(url, '?') + 1), '#', 1) END"
+    query = "url_query"
     from_url = {field: _query_param(query, param) for param, field in CAMPAIGN_PARAMS.items()}
     no_campaign = " AND ".join(f"{expression} IS NULL" for expression in campaign.values())
     first_click = " ".join(f"WHEN {name} IS NOT NULL THEN '{channel}'" for name, channel in CLICK_IDS.items())
@@ -154,18 +159,16 @@ def derive_events(*, raw: str, referrers: str) -> Sql:
         f"coalesce(nullif(split_part(split_part(CASE WHEN strpos({rest}, '/') > 0 "
         f"THEN substr({rest}, strpos({rest}, '/')) ELSE '/' END, '?', 1), '#', 1), ''), '/')"
     )
-    traits = "json_extract(payload, '$.traits')"
+    traits = _field("traits")
     nonempty_traits = f"(json_type({traits}) = 'OBJECT' AND len(json_keys({traits})) > 0)"
     attributes_json = (
         f"CASE WHEN type IN ('identify', 'group') THEN CASE WHEN {nonempty_traits} THEN {traits} "
-        "ELSE json_extract(payload, '$.context.traits') END "
-        "WHEN type = 'alias' THEN NULL ELSE json_extract(payload, '$.properties') END"
+        f"ELSE {_field('context_traits')} END "
+        f"WHEN type = 'alias' THEN NULL ELSE {_field('properties')} END"
     )
     return Sql(
         f"""
-        WITH fields AS (
-            SELECT *, json_extract(payload, [{paths}]) AS f FROM ({_valid_payload(raw)}) AS p
-        ), texts AS (
+        WITH texts AS (
             SELECT seq, project_id, message_id, type, name, anonymous_id, user_id, event_datetime, received_at,
                 {texts},
                 CASE WHEN type <> 'track' THEN 0.0
@@ -174,7 +177,7 @@ def derive_events(*, raw: str, referrers: str) -> Sql:
                      WHEN name = {{order_event}} THEN {_number("total")}
                      ELSE {_number("revenue")} END AS revenue,
                 {attributes_json} AS attributes_json
-            FROM fields
+            FROM {ident(parsed)}
         ), located AS (
             SELECT *,
                 coalesce(CASE WHEN type = 'page' THEN t_prop_url END, t_page_url) AS url,
@@ -183,6 +186,11 @@ def derive_events(*, raw: str, referrers: str) -> Sql:
                 coalesce(CASE WHEN type = 'page' THEN t_prop_path END, t_page_path) AS given_path,
                 {no_campaign} AS no_campaign
             FROM texts
+        ), queried AS (
+            SELECT *,
+                CASE WHEN strpos(url, '?') > 0 THEN split_part(substr(url, strpos(url, '?') + 1), '#', 1) END
+                    AS url_query
+            FROM located
         ), origin AS (
             SELECT *,
                 {
@@ -192,7 +200,7 @@ def derive_events(*, raw: str, referrers: str) -> Sql:
             )
         },
                 {", ".join(f"{_query_param(query, name)} AS {name}" for name in CLICK_IDS)}
-            FROM located
+            FROM queried
         ), resolved AS (
             SELECT o.*, ro.referrer_domain, ro.network, ro.network_medium,
                 CASE WHEN o.cf_source IS NOT NULL THEN NULL {first_click} END AS click_channel

@@ -1,0 +1,98 @@
+"""Replay of 10 million events from the SQLite event store into a new DuckDB generation (goal ≤ 60 s, bounded
+memory).
+
+    .venv/bin/python bench/replay_10m.py [--events 10000000] [--chunk-size 200000] [--memory-limit 2GB]
+
+Setup (not timed): the log file is generated once with the bulk path of bench/projection_events.py, and the
+served generation is marked current at the log's head without data, so the timed part is exactly the replay:
+rebuild every projection from seq 0 into generation 2, chunk by chunk, then swap. The replay streams: one
+chunk of raw rows in Python at a time, DuckDB capped by ``memory_limit``; the peak RSS of the process is
+reported. Reference, measured in the same run: one pass reading the whole log with the same column reader
+(the physical bound of reading the store).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from analyticaflow.projections.generations import ensure_schema, save_checkpoint, served_generation, with_changes
+from analyticaflow.projections.reading import read_columns
+from analyticaflow.projections.replay import ReplayJob
+from analyticaflow.warehouse.backends import open_warehouse
+from bench.projection_events import ensure_log, open_bench_log
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, default=10_000_000)
+    parser.add_argument("--chunk-size", type=int, default=200_000)
+    parser.add_argument("--memory-limit", default="2GB")
+    parser.add_argument("--log", type=Path, default=Path(tempfile.gettempdir()) / "af-bench-replay.sqlite3")
+    args = parser.parse_args()
+    generated = ensure_log(args.log, args.events)
+    print(f"{args.events} events in {args.log} (generated in {generated:.1f}s; 0 = reused)", flush=True)
+    log = open_bench_log(args.log)
+
+    started = time.perf_counter()
+    after, rows = 0, 0
+    while (chunk := read_columns(log, after_seq=after, limit=args.chunk_size)).num_rows:
+        rows += chunk.num_rows
+        after = chunk.column("seq")[-1].as_py()
+    read_seconds = time.perf_counter() - started
+    assert rows == args.events
+    rss_after_read = peak_rss_mb()
+    print(f"reference read pass: {read_seconds:.1f}s, peak RSS {rss_after_read:.0f} MB", flush=True)
+
+    with tempfile.TemporaryDirectory(prefix="af-bench-replay-") as directory:
+        warehouse = open_warehouse(f"duckdb:///{directory}/warehouse.duckdb?memory_limit={args.memory_limit}")
+        served = ensure_schema(warehouse)
+        save_checkpoint(warehouse, with_changes(served, checkpoint_seq=log.last_seq()))
+        job = ReplayJob(warehouse=warehouse, log=log, request_id="bench", chunk_size=args.chunk_size)
+        last_report = [time.perf_counter()]
+
+        def report(progress) -> None:
+            now = time.perf_counter()
+            if now - last_report[0] >= 10:
+                last_report[0] = now
+                print(f"  {now - started:6.0f}s seq {progress.checkpoint_seq:,} RSS {peak_rss_mb():.0f} MB", flush=True)
+
+        started = time.perf_counter()
+        progress = job.run(on_progress=report)
+        replay_seconds = time.perf_counter() - started
+        assert progress.phase == "done" and served_generation(warehouse).generation == 2
+        counts = {
+            t: warehouse.query(f"SELECT count(*) FROM {t}")[0][0]
+            for t in ("events", "persons", "sessions", "touchpoints", "orders", "identity_map")
+        }
+        size_mb = Path(f"{directory}/warehouse.duckdb").stat().st_size / 2**20
+        warehouse.close()
+    log.close()
+    print(f"{'scenario':<46}{'events':>12}{'seconds':>9}{'events/s':>11}{'ratio':>7}")
+    print(
+        f"{'reference: read the whole log (column reader)':<46}{args.events:>12,}{read_seconds:>9.1f}"
+        f"{args.events / read_seconds:>11,.0f}{1.0:>7.2f}"
+    )
+    print(
+        f"{'replay: rebuild all projections + swap':<46}{args.events:>12,}{replay_seconds:>9.1f}"
+        f"{args.events / replay_seconds:>11,.0f}{read_seconds / replay_seconds:>7.2f}"
+    )
+    print("rows:", ", ".join(f"{k} {v:,}" for k, v in counts.items()), f"; warehouse file {size_mb:,.0f} MB")
+    print(
+        f"peak RSS {peak_rss_mb():.0f} MB (after the read pass: {rss_after_read:.0f} MB); "
+        f"DuckDB memory_limit {args.memory_limit}"
+    )
+
+
+if __name__ == "__main__":
+    main()
