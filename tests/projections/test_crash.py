@@ -18,7 +18,7 @@ from tests.projections.streams import generated_stream
 
 ROOT = Path(__file__).resolve().parents[2]
 # The in-process ClickHouse engine spends ~1 s per chunk on part writes and FINAL reads: a smaller log.
-EVENTS = {"duckdb": 700, "chdb": 360}
+EVENTS = {"duckdb": 700, "chdb": 240}
 
 
 def run_child(kind: str, directory: Path, log_path: Path, *, kill_after: float | None) -> int | None:

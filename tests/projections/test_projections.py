@@ -11,7 +11,7 @@ import pytest
 
 from analyticaflow.projections.generations import ensure_schema
 from analyticaflow.projections.services import projections_catch_up
-from tests.projections.conftest import WAREHOUSE_KINDS, open_kind, rows_as_dicts, table_rows
+from tests.projections.conftest import open_kind, rows_as_dicts, table_rows
 from tests.projections.streams import ListLog, alias, at, identify, message, page, track
 
 
@@ -19,9 +19,9 @@ def t(minutes: float = 0, seconds: float = 0) -> datetime:
     return at(minutes, seconds).replace(tzinfo=None)
 
 
-@pytest.fixture(
-    params=[(kind, chunk) for kind in WAREHOUSE_KINDS for chunk in (1, 1000)], ids=lambda p: f"{p[0]}-chunk{p[1]}"
-)
+# One event per chunk and one chunk on DuckDB; ClickHouse (slower per chunk) gets random chunkings in
+# test_invariants.
+@pytest.fixture(params=[("duckdb", 1), ("duckdb", 1000), ("chdb", 1000)], ids=lambda p: f"{p[0]}-chunk{p[1]}")
 def apply(request, tmp_path):
     """``apply(records)`` projects records into a fresh warehouse and returns it."""
     kind, chunk_size = request.param
