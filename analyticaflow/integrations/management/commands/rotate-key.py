@@ -36,8 +36,8 @@ class Command(BaseCommand):
             result = credentials_rotate_key(generate=False if reencrypt_only else None)
         except AppError as exc:
             raise CommandError(exc.message) from exc
-        action = "new key" if result.generated else "key"
-        self.stdout.write(f"{action} {result.key_id} (was {result.previous_key_id}): re-encrypted "
-                          f"{result.credentials} credential(s) and {result.links} pending link(s)")
+        key = f"new key {result.key_id} (was {result.previous_key_id})" if result.generated else f"key {result.key_id}"
+        self.stdout.write(f"{key}: re-encrypted {result.credentials} credential(s) and {result.links} pending "
+                          "link(s)")
         if result.generated:
             self.stdout.write("the previous key stays readable until 'analyticaflow rotate-key --forget-previous'")
