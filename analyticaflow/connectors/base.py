@@ -242,11 +242,14 @@ class Session(ABC):
 
     def raw_page(self, *, stream: str, account: Account, request: str, body: str, data: Any = None,
                  content_type: str = "json", context: dict[str, Any] | None = None) -> RawPage:
-        """A raw page with any of this grant's secrets masked (Graph paging links repeat the access token)."""
+        """A raw page with any of this grant's secrets masked in its text (Graph paging links repeat the token).
+
+        The already parsed ``data`` is kept for this fetch's normalization (only paging links differ); it stays in
+        memory and is never stored, so the masked text is what any re-normalization reads.
+        """
         for secret in self.secret_values():
             if secret in body:
                 body = body.replace(secret, "***")
-                data = None  # parse again from the masked text
         page = RawPage(platform=self.platform, stream=stream, account_id=account.account_id, request=request,
                        fetched_at=self.client.clock.now(), body=body, content_type=content_type,
                        context=context or {})

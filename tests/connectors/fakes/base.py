@@ -14,6 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+import orjson
+
 
 @dataclass
 class Request:
@@ -45,7 +47,7 @@ class Reply:
 
     @classmethod
     def json(cls, data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Reply:
-        body = json.dumps(data, default=_json_default).encode()
+        body = orjson.dumps(data, default=_json_default)
         return cls(status, body, {"Content-Type": "application/json", **(headers or {})})
 
     @classmethod
