@@ -205,6 +205,9 @@ SPECTACULAR_SETTINGS = {
         "MetricEnum": "analyticaflow.metrics.registry.METRIC_NAMES",
         "IntegrationStatusEnum": "analyticaflow.integrations.models.IntegrationStatus",
         "SyncRunStatusEnum": "analyticaflow.integrations.models.SyncRunStatus",
+        "ChannelGroupEnum": "analyticaflow.channelgroups.rules.GROUPS",
+        "AttributionGroupByEnum": "analyticaflow.reports.attribution_report.query.GROUPINGS",
+        "ReportGroupByEnum": "analyticaflow.metrics.registry.GROUPINGS",
     },
     # The capture endpoints are served before Django; this hook describes them in the schema too.
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",

@@ -49,32 +49,33 @@ def deal(deal_id: str, status: str, closed: datetime | None, value: str, *, pers
             "value": Decimal(value), "currency": currency, "utm_campaign": campaign}
 
 
-def load_deals(warehouse, rows, *, account: str = "shop.amocrm.com") -> None:
-    crm_deals_load(project_id=PROJECT, source="amocrm", account_id=account, rows=rows, warehouse=warehouse)
+def load_deals(warehouse, rows, *, account: str = "shop.amocrm.com", project_id: int = PROJECT) -> None:
+    crm_deals_load(project_id=project_id, source="amocrm", account_id=account, rows=rows, warehouse=warehouse)
 
 
-def load_shop(warehouse) -> None:
+def load_shop(warehouse, project_id: int = PROJECT) -> None:
+    p = {"project_id": project_id}
     project_events(warehouse, [
-        visit("ann", utc(2026, 3, 2, 10), source="facebook", medium="cpc", campaign="Spring Sale"),
-        visit("ann", utc(2026, 3, 3, 10), source="google", medium="cpc", campaign="g-77"),
-        order("ann", "o1", utc(2026, 3, 4, 10), 100),
-        visit("bob", utc(2026, 3, 1, 9), source="newsletter", medium="email", campaign="weekly"),
-        visit("bob", utc(2026, 3, 5, 9)),
-        order("bob", "o2", utc(2026, 3, 5, 10), 60),
-        order("cat", "o3", utc(2026, 3, 6, 12), 200),
-        visit("dan", utc(2026, 3, 6, 12), source="google", medium="cpc", campaign="g-77"),
-        visit("eve", utc(2026, 3, 9, 12), source="facebook", medium="cpc", campaign="Spring Sale"),
+        visit("ann", utc(2026, 3, 2, 10), source="facebook", medium="cpc", campaign="Spring Sale", **p),
+        visit("ann", utc(2026, 3, 3, 10), source="google", medium="cpc", campaign="g-77", **p),
+        order("ann", "o1", utc(2026, 3, 4, 10), 100, **p),
+        visit("bob", utc(2026, 3, 1, 9), source="newsletter", medium="email", campaign="weekly", **p),
+        visit("bob", utc(2026, 3, 5, 9), **p),
+        order("bob", "o2", utc(2026, 3, 5, 10), 60, **p),
+        order("cat", "o3", utc(2026, 3, 6, 12), 200, **p),
+        visit("dan", utc(2026, 3, 6, 12), source="google", medium="cpc", campaign="g-77", **p),
+        visit("eve", utc(2026, 3, 9, 12), source="facebook", medium="cpc", campaign="Spring Sale", **p),
     ])
     load_deals(warehouse, [
         deal("D1", "won", utc(2026, 3, 7, 12), "1000", person="u:dan"),
         deal("o1", "won", utc(2026, 3, 4, 11), "5000", person="u:ann"),
         deal("D2", "lost", utc(2026, 3, 8, 12), "700", person="u:eve"),
         deal("D3", "won", utc(2026, 2, 1, 12), "300", person="u:eve"),
-    ])
+    ], **p)
     daily_spend(warehouse, source="meta_ads", account="act_1", campaign_id="c1", name="Spring Sale", first=MARCH_1,
-                days=10, spend="10")
+                days=10, spend="10", **p)
     daily_spend(warehouse, source="google_ads", account="123-456", campaign_id="g-77", name="Brand", first=MARCH_1,
-                days=10, spend="20")
+                days=10, spend="20", **p)
 
 
 def attribution_query(date_from: date = MARCH_1, date_to: date = MARCH_10, *, models=ALL_MODELS,
