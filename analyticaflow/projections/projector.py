@@ -185,6 +185,12 @@ class Projector:
             f"SELECT * FROM {self.dialect.read(events)} WHERE seq >= {{first_seq}} AND seq <= {{last_seq}}",
             {"first_seq": first_seq, "last_seq": version},
         )
+        if self.generation.project_id is not None:
+            # A one-project replay: the other projects' rows in this seq range were copied, not projected now.
+            chunk_rows = Sql(
+                f"{chunk_rows.text} AND (project_id = {{only_project}} OR seq > {{base_seq}})",
+                {**chunk_rows.params, "only_project": self.generation.project_id, "base_seq": self.generation.base_seq},
+            )
         orders = ident(self.prefix + "new_orders")
         self._run(
             self.dialect.materialize(
