@@ -171,6 +171,10 @@ def integration_sync(*, integration_id: int, kind: str, job: JobContext) -> str 
         return None  # disconnected (or never linked) since the job was queued
     if integration.status == IntegrationStatus.REAUTH_REQUIRED:
         return None  # waits for the user to reconnect; a reconnect queues a new sync
+    # A run still "running" was cut short by a crash or restart: this run resumes its work.
+    SyncRun.objects.filter(integration=integration, status=SyncRunStatus.RUNNING).update(
+        status=SyncRunStatus.ERROR, finished_at=timezone.now(),
+        error_message="Interrupted (the process running it stopped); the next run resumed where it left off.")
     run = SyncRun.objects.create(integration=integration, kind=kind, started_at=timezone.now())
     integration.status = IntegrationStatus.SYNCING
     _save(integration, "status")

@@ -1,0 +1,70 @@
+"""The daily schedule: each integration syncs at its hour in the project's time zone, across DST changes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from analyticaflow.integrations.models import Integration
+from analyticaflow.integrations.schedule import next_sync_at
+from analyticaflow.integrations.services import integrations_enqueue_due
+from analyticaflow.jobs.models import Job
+from analyticaflow.jobs.scheduling import jobs_tick
+
+
+def utc(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("now", "hour", "zone", "expected"), [
+    (utc(2026, 6, 1, 3, 0), 6, "UTC", utc(2026, 6, 1, 6, 0)),
+    (utc(2026, 6, 1, 6, 0), 6, "UTC", utc(2026, 6, 2, 6, 0)),  # the hour itself has passed: tomorrow
+    (utc(2026, 6, 1, 3, 0), 6, "Europe/Berlin", utc(2026, 6, 1, 4, 0)),  # CEST = UTC+2
+    (utc(2026, 1, 15, 3, 0), 6, "Europe/Berlin", utc(2026, 1, 15, 5, 0)),  # CET = UTC+1
+    (utc(2026, 6, 1, 23, 0), 2, "Asia/Tokyo", utc(2026, 6, 2, 17, 0)),  # 08:00 JST already; 02:00 JST next day
+    (utc(2026, 6, 1, 12, 0), 0, "America/Los_Angeles", utc(2026, 6, 2, 7, 0)),  # local midnight, PDT = UTC-7
+    # Clocks go forward 02:00 → 03:00 on 2026-03-29 in Berlin: the missing 02:00 runs right after the gap.
+    (utc(2026, 3, 28, 12, 0), 2, "Europe/Berlin", utc(2026, 3, 29, 1, 0)),
+    # Clocks go back 03:00 → 02:00 on 2026-10-25: 02:00 happens twice; the first one counts.
+    (utc(2026, 10, 24, 12, 0), 2, "Europe/Berlin", utc(2026, 10, 25, 0, 0)),
+    (utc(2026, 6, 1, 3, 0), 6, "Not/AZone", utc(2026, 6, 1, 6, 0)),  # unknown zone: UTC
+])
+def test_next_sync_at(now, hour, zone, expected):
+    assert next_sync_at(now=now, sync_hour=hour, time_zone=zone) == expected
+
+
+@pytest.mark.django_db
+def test_due_integrations_get_their_daily_sync_once(project):
+    project.timezone = "Europe/Berlin"
+    project.save()
+    now = utc(2026, 6, 1, 4, 30)
+    due = Integration.objects.create(project=project, platform="meta_ads", account_id="1", sync_hour=6,
+                                     status="ok", next_sync_at=now - timedelta(minutes=30))
+    erred = Integration.objects.create(project=project, platform="meta_ads", account_id="2", sync_hour=6,
+                                       status="error", next_sync_at=now - timedelta(minutes=1))
+    later = Integration.objects.create(project=project, platform="meta_ads", account_id="3", sync_hour=7,
+                                       status="ok", next_sync_at=now + timedelta(minutes=30))
+    Integration.objects.create(project=project, platform="meta_ads", account_id="4", status="reauth_required",
+                               next_sync_at=now - timedelta(hours=1))
+    Integration.objects.create(project=project, platform="meta_ads", status="pending",
+                               next_sync_at=now - timedelta(hours=1))  # not linked yet
+
+    assert integrations_enqueue_due(now=now) == 2
+    assert integrations_enqueue_due(now=now) == 0  # each moved to its next day
+    jobs = Job.objects.order_by("id")
+    assert [job.kwargs for job in jobs] == [{"integration_id": due.id, "kind": "daily"},
+                                            {"integration_id": erred.id, "kind": "daily"}]
+    due.refresh_from_db(), later.refresh_from_db()
+    assert due.next_sync_at == utc(2026, 6, 2, 4, 0)  # 06:00 Berlin tomorrow
+    assert later.next_sync_at == now + timedelta(minutes=30)
+
+
+@pytest.mark.django_db
+def test_the_scheduler_tick_runs_the_daily_schedule(project, settings):
+    settings.ANALYTICAFLOW_JOBS_BACKEND = "embedded"
+    Integration.objects.create(project=project, platform="meta_ads", account_id="1", status="ok",
+                               next_sync_at=datetime.now(UTC) - timedelta(minutes=1))
+    result = jobs_tick()
+    assert result["periodic"]["integrations.daily_syncs"] == "ok"
+    assert Job.objects.get().kwargs["kind"] == "daily"
