@@ -13,7 +13,7 @@ What it does:
    (KPI), the source table (KPI grouped by source), the chart (time series by day) and the account list;
    the same for one ad account (grouped by campaign);
 4. reference in the same run: ``GET /healthz`` (a bare Django request through the same server) and
-   ``GET /projects/`` (a simple logged-in page with one metadata query).
+   ``GET /projects/1/setup/`` (a simple logged-in page: the tracking setup).
 
 Times are measured by the client over loopback (they include HTTP and the client's own overhead): an upper
 bound of the server time.
@@ -123,8 +123,9 @@ def main() -> None:
             "| request | status | p50 ms | p95 ms | ÷ /healthz p50 |",
             "|---|---|---|---|---|",
             row("GET /healthz (reference)", health, health_status, reference),
-            row("GET /projects/ (reference: simple page)", *timed(lambda: client.get("/projects/"), count),
-                reference),
+            row("GET /projects/1/setup/ (reference: simple page)",
+                *timed(lambda: client.get("/projects/1/setup/"), count), reference),
+            row("GET /projects/ (project list and form)", *timed(lambda: client.get("/projects/"), count), reference),
             row("GET /projects/1/ (dashboard shell)", *timed(lambda: client.get("/projects/1/"), count), reference),
             row("GET /projects/1/utm-audit/ (audit shell)", *timed(lambda: client.get("/projects/1/utm-audit/"),
                                                                    count), reference),

@@ -125,3 +125,16 @@ def test_static_assets_are_served_by_the_app(owner, project):
         assert body, path
     chart = client.get("/static/web/vendor/chart.umd.min.js")
     assert b"Chart.js v4.6.1" in b"".join(chart.streaming_content)
+
+
+def test_the_project_settings_selects_mark_the_current_zone_and_currency(owner):
+    shop = make_project(owner, name="Tokyo Shop", timezone_name="Asia/Tokyo", currency="JPY")
+    html = logged_in(owner).get(f"/projects/{shop.id}/settings/").content.decode()
+    assert html.count("<option") > 500
+    assert '<option value="Asia/Tokyo" selected>Asia/Tokyo</option>' in html
+    assert '<option value="JPY" selected>JPY</option>' in html
+    assert '<option value="Europe/Berlin">Europe/Berlin</option>' in html
+    logged_in(owner).post(f"/projects/{shop.id}/settings/",
+                          {"name": "Tokyo Shop", "timezone": "Mars/Olympus", "currency": "JPY"})
+    shop.refresh_from_db()
+    assert shop.timezone == "Asia/Tokyo"  # an unknown zone is refused
