@@ -203,6 +203,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "analyticaflow.accounts.models.Role",
         "MetricEnum": "analyticaflow.metrics.registry.METRIC_NAMES",
+        "EventTypeEnum": "analyticaflow.eventlog.contracts.EVENT_TYPES",
         "IntegrationStatusEnum": "analyticaflow.integrations.models.IntegrationStatus",
         "SyncRunStatusEnum": "analyticaflow.integrations.models.SyncRunStatus",
         "ChannelGroupEnum": "analyticaflow.channelgroups.rules.GROUPS",

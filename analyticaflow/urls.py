@@ -22,6 +22,7 @@ urlpatterns = [
     path("api/v1/", include("analyticaflow.eventlog.urls")),
     path("api/v1/", include("analyticaflow.ingest.urls")),
     path("api/v1/", include("analyticaflow.reports.urls")),
+    path("api/v1/", include("analyticaflow.analysis.urls")),
     path("api/v1/", include("analyticaflow.reports.attribution_report.urls")),
     path("api/v1/", include("analyticaflow.channelgroups.urls")),
     path("api/v1/", include("analyticaflow.channeldata.urls")),

@@ -15,7 +15,7 @@ has not started yet has no values. The average row weighs each cohort by its siz
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from analyticaflow.analysis.money import convert, foreign_columns, person_orders_sql
 from analyticaflow.analysis.steps import EventMatcher
@@ -217,8 +217,3 @@ def _average(rows: list[CohortRow], periods: int) -> tuple[AverageCell, ...]:
                                    retention=persons / members if members else None,
                                    revenue_per_member=revenue / members if members else None))
     return tuple(average)
-
-
-def as_of_default() -> datetime:
-    """Now, as naive UTC (what the warehouse's timestamps are)."""
-    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from analyticaflow.eventlog.contracts import EVENT_TYPES
 from analyticaflow.reports.sqlparts import Params
 from analyticaflow.warehouse.dialects import Dialect
 
-EVENT_TYPES = ("track", "page", "screen", "identify", "group", "alias")
 NAMED_TYPES = ("track", "page", "screen")  # types whose events carry a name
 Scalar = str | int | float | bool
 
@@ -145,7 +145,7 @@ def matcher_errors(matcher: EventMatcher, field_name: str) -> dict[str, list[str
     if matcher.event is not None and matcher.type not in NAMED_TYPES:
         errors[f"{field_name}.event"] = [f"{matcher.type} events have no name; leave event out."]
     for index, item in enumerate(matcher.filters):
-        where = f"{field_name}.filters[{index}]"
+        where = f"{field_name}.filters.{index}"
         operator = OPERATORS.get(item.operator)
         if not item.property:
             errors[f"{where}.property"] = ["Name the property."]
