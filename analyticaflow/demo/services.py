@@ -18,6 +18,7 @@ from analyticaflow.accounts import services as accounts
 from analyticaflow.accounts.models import Project, User
 from analyticaflow.channeldata.services import ad_spend_load, crm_deals_load, social_load, web_sessions_load
 from analyticaflow.demo import channels
+from analyticaflow.demo.shop import exchange_rates
 from analyticaflow.demo.spend import spend_rows
 from analyticaflow.demo.traffic import Simulation, Totals, simulate
 from analyticaflow.eventlog.backends import get_event_log
@@ -25,6 +26,7 @@ from analyticaflow.eventlog.contracts import EventLog
 from analyticaflow.ingest.importing import import_envelope
 from analyticaflow.ingest.services import messages_capture
 from analyticaflow.projections.services import projections_catch_up, projections_ensure
+from analyticaflow.reports.services import exchange_rates_replace
 from analyticaflow.warehouse.backends import Warehouse, get_warehouse
 
 DEMO_EMAIL = "demo@analyticaflow.local"
@@ -136,7 +138,8 @@ def _load_channel_data(*, project: Project, sim: Simulation, first_day: date, la
                        warehouse: Warehouse) -> int:
     """Ad spend per account, the Instagram account, the GA4 property and the CRM, through the loaders."""
     by_account: dict[tuple[str, str], list] = {}
-    for row in spend_rows(days=sim.campaign_days, seed=seed):
+    exchange_rates_replace(project=project, rates=exchange_rates(first_day))
+    for row in spend_rows(days=sim.campaign_days, seed=seed, first_day=first_day):
         by_account.setdefault((row.source, row.account_id), []).append(row)
     loaded = 0
     for (source, account_id), rows in sorted(by_account.items()):

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 
 SHOP_HOST = "https://demo-shop.example"
 
@@ -68,8 +69,27 @@ ACCOUNTS = {
     "meta": Account("meta_ads", "act_1029384756", "Demo Shop EU", "EUR", "facebook", "paid_social", "fbclid", 1.6),
     "google": Account("google_ads", "123-456-7890", "Demo Shop Search", "EUR", "google", "cpc", "gclid", 1.15),
     "twitter": Account("twitter_ads", "18ce54d4x5t", "Demo Shop", "EUR", "twitter", "paid_social", "twclid", 2.2),
-    "yahoo": Account("yahoo_ads", "1002003004", "Demo Shop JP", "EUR", "yahoo", "cpc", "yclid", 1.25),
+    "yahoo": Account("yahoo_ads", "1002003004", "Demo Shop JP", "JPY", "yahoo", "cpc", "yclid", 1.25),
 }
+
+
+# The shop's exchange rates (what one unit is worth in the shop's EUR), by days after the first day of data: the
+# Japanese account bills in yen, and the yen weakens half-way through the year.
+EXCHANGE_RATES = {"JPY": ((0, Decimal("0.0063")), (182, Decimal("0.0059")))}
+
+
+def rate_on(currency: str, day: date, first_day: date) -> Decimal:
+    """What one unit of ``currency`` is worth in EUR on ``day`` (1 for EUR)."""
+    if currency == "EUR":
+        return Decimal(1)
+    offset = (day - first_day).days
+    return [rate for start, rate in EXCHANGE_RATES[currency] if start <= offset][-1]
+
+
+def exchange_rates(first_day: date) -> list[dict]:
+    """The rates as the project keeps them: currency, valid_from, rate."""
+    return [{"currency": currency, "valid_from": first_day + timedelta(days=start), "rate": rate}
+            for currency, rates in EXCHANGE_RATES.items() for start, rate in rates]
 
 
 def campaigns(year: int) -> tuple[Campaign, ...]:
@@ -88,7 +108,7 @@ def campaigns(year: int) -> tuple[Campaign, ...]:
         Campaign(google, "20345004", f"PMax | Holiday {year}", 14, 0.80, 0.02, 0.03, months=(11, 12),
                  peak=(12, 1, 20)),
         Campaign(twitter, "tw-5501", "Promoted | Launch Teaser", 6, 0.60, 0.008, 0.008),
-        Campaign(yahoo, "yj-88001", "Search | Sneakers JP", 7, 0.60, 0.04, 0.018),
+        Campaign(yahoo, "yj-88001", "Search | Sneakers JP", 7, 98.0, 0.04, 0.018),  # CPC in yen
     )
 
 

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from analyticaflow.connectors.rows import AdSpendRow
-from analyticaflow.demo.shop import Campaign, campaigns
+from analyticaflow.demo.shop import Campaign, campaigns, rate_on
 from analyticaflow.demo.traffic import CampaignDay
 
 CENT = Decimal("0.01")
@@ -23,8 +23,9 @@ def _money(value: float) -> Decimal:
     return Decimal(repr(round(value, 2))).quantize(CENT)
 
 
-def spend_rows(*, days: dict[tuple[str, date], CampaignDay], seed: int) -> Iterator[AdSpendRow]:
-    """One row per campaign and day it ran, in the account's currency."""
+def spend_rows(*, days: dict[tuple[str, date], CampaignDay], seed: int, first_day: date) -> Iterator[AdSpendRow]:
+    """One row per campaign and day it ran, in the account's currency (the orders' EUR converted at the
+    shop's rate of the day, so platform values and the shop's books agree)."""
     rng = random.Random(seed)
     by_year: dict[int, dict[str, Campaign]] = {}
     for (campaign_id, day), stats in sorted(days.items(), key=lambda item: (item[0][1], item[0][0])):
@@ -36,7 +37,8 @@ def spend_rows(*, days: dict[tuple[str, date], CampaignDay], seed: int) -> Itera
         spend = billed_clicks * campaign.cpc * rng.lognormvariate(0, 0.12)
         impressions = max(stats.clicks, round(billed_clicks / campaign.ctr * rng.lognormvariate(0, 0.1)))
         claimed = stats.orders * account.claim_factor * rng.lognormvariate(0, 0.15)
-        value = stats.revenue * account.claim_factor * rng.lognormvariate(0, 0.15)
+        in_account = float(rate_on(account.currency, day, first_day))
+        value = stats.revenue / in_account * account.claim_factor * rng.lognormvariate(0, 0.15)
         yield AdSpendRow(
             source=account.source,
             account_id=account.account_id,

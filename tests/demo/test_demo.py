@@ -15,13 +15,18 @@ import pytest
 
 from analyticaflow.channeldata.platforms import clean_campaign_name
 from analyticaflow.demo.services import SIZES, demo_create, demo_data_load
-from analyticaflow.demo.shop import ACCOUNTS, CHANNELS, black_friday, campaigns, season
+from analyticaflow.demo.shop import ACCOUNTS, CHANNELS, black_friday, campaigns, rate_on, season
 from analyticaflow.demo.spend import spend_rows
 from analyticaflow.demo.traffic import simulate
 from analyticaflow.eventlog.sqlite import SqliteEventLog
+from analyticaflow.reports.kpi import kpi_report
+from analyticaflow.reports.periods import Period
+from analyticaflow.reports.query import ReportQuery
+from analyticaflow.reports.selectors import rate_book
 from analyticaflow.warehouse.backends import open_warehouse
 
 LAST_DAY = date(2026, 11, 22)
+FIRST_DAY = LAST_DAY - timedelta(days=364)  # of the year the module's simulation covers
 
 
 def run(*, days: int, seed: int = 7, scale: float = 0.15, last_day: date = LAST_DAY):
@@ -57,7 +62,8 @@ def test_every_tagged_campaign_matches_its_spend_by_normalized_name_and_the_gaps
     messages, sim = year
     tagged = {(m["context"]["campaign"]["source"], m["context"]["campaign"]["name"])
               for m in messages if m["type"] == "page" and "campaign" in m["context"]}
-    spend_keys = {clean_campaign_name(row.campaign_name) for row in spend_rows(days=sim.campaign_days, seed=7)}
+    rows = spend_rows(days=sim.campaign_days, seed=7, first_day=FIRST_DAY)
+    spend_keys = {clean_campaign_name(row.campaign_name) for row in rows}
     utm_keys = {clean_campaign_name(name) for _, name in tagged}
     # Spend whose campaign never appears in a UTM: the untagged video campaign.
     assert spend_keys - utm_keys == {"brand_video_awareness"}
@@ -128,7 +134,7 @@ def test_people_sign_up_merge_devices_and_order_again(year):
 
 def test_spend_follows_the_clicks_and_platforms_claim_more_than_they_drove(year):
     _, sim = year
-    rows = list(spend_rows(days=sim.campaign_days, seed=7))
+    rows = list(spend_rows(days=sim.campaign_days, seed=7, first_day=FIRST_DAY))
     assert sum(r.clicks for r in rows) == sum(s.clicks for s in sim.campaign_days.values())
     assert all(r.impressions >= r.clicks and r.spend > 0 for r in rows)
     driven = sum(s.orders for s in sim.campaign_days.values())
@@ -138,6 +144,8 @@ def test_spend_follows_the_clicks_and_platforms_claim_more_than_they_drove(year)
     bf_ids = {c.campaign_id for c in campaigns(2026) if "Black_Friday" in c.name}
     assert {r.date.month for r in rows if r.campaign_id in bf_ids} == {11}
     assert {r.source for r in rows} == {"meta_ads", "google_ads", "twitter_ads", "yahoo_ads"}
+    assert {r.currency for r in rows if r.source == "yahoo_ads"} == {"JPY"}  # billed in yen, reported in EUR
+    assert {r.currency for r in rows if r.source != "yahoo_ads"} == {"EUR"}
 
 
 @pytest.mark.django_db
@@ -165,6 +173,14 @@ def test_the_small_demo_goes_through_capture_projections_and_loaders():
         assert rows == data.spend_rows and accounts == 4
         for table in ("social_daily", "web_sessions_daily", "crm_deals"):
             assert warehouse.query(f"SELECT count(*) FROM {table}")[0][0] > 0, table
+        # The yen account's spend reaches reports in EUR through the project's rates, with no warning.
+        answer = kpi_report(warehouse=warehouse, rates=rate_book(project=setup.project), query=ReportQuery(
+            project_id=setup.project.id, timezone="Europe/Berlin", currency="EUR",
+            period=Period(data.first_day, LAST_DAY, "Europe/Berlin"), metrics=("spend",)))
+        expected = sum(float(spend) * float(rate_on(currency, day, data.first_day))
+                       for currency, day, spend in warehouse.query("SELECT currency, date, spend FROM ad_spend_daily"))
+        assert answer["warnings"] == []
+        assert answer["current"]["spend"] == pytest.approx(expected, abs=0.01)
         # Loading again changes nothing: the same message ids are duplicates, the loaders replace their windows.
         again = demo_data_load(project=setup.project, size=SIZES["small"], last_day=LAST_DAY, event_log=log,
                                warehouse=warehouse)
