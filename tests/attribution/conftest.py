@@ -14,7 +14,7 @@ from analyticaflow.warehouse.backends import Warehouse
 from tests.channeldata.conftest import WAREHOUSE_KINDS, open_kind
 
 
-def _opened(kind: str) -> Iterator[Warehouse]:
+def opened_warehouse(kind: str) -> Iterator[Warehouse]:
     directory = tempfile.mkdtemp(prefix="af-attr-")
     opened = open_kind(kind, directory)
     channel_tables_ensure(warehouse=opened)
@@ -28,7 +28,7 @@ def _opened(kind: str) -> Iterator[Warehouse]:
 @pytest.fixture(params=WAREHOUSE_KINDS)
 def report_warehouse(request) -> Iterator[Warehouse]:
     """An empty warehouse of each kind."""
-    yield from _opened(request.param)
+    yield from opened_warehouse(request.param)
 
 
 @pytest.fixture(scope="module", params=WAREHOUSE_KINDS)
@@ -36,6 +36,6 @@ def shop_warehouse(request) -> Iterator[Warehouse]:
     """A warehouse of each kind holding the shop of ``report_scenario`` (read-only: tests must not change it)."""
     from tests.attribution.report_scenario import load_shop
 
-    for opened in _opened(request.param):
+    for opened in opened_warehouse(request.param):
         load_shop(opened)
         yield opened

@@ -49,6 +49,7 @@ class EngineInputs:
     combos: tuple[TouchCombo, ...]  # code → combination; the engine's campaign label is str(code)
     referrers: tuple[str, ...]  # code → the referring site of a direct visit from another site ('' for none)
     synthetic: np.ndarray  # per combination code: True for the "no touchpoint" combinations
+    conversion_ids: np.ndarray  # the engine's conversion i is the order or deal conversion_ids[i]
     summary: ConversionSummary
     warnings: list[dict]
 
@@ -195,4 +196,5 @@ def engine_inputs(*, conversions: pa.Table, touchpoints: pa.Table, window: Windo
         deals=int((kinds == DEAL).sum()),
         without_person=int(anonymous[kept].sum()),
     )
-    return EngineInputs(touch, conversion, tuple(combos), tuple(referrers), synthetic, summary, warnings)
+    ids = _column(conversions, "conversion_id")[kept]
+    return EngineInputs(touch, conversion, tuple(combos), tuple(referrers), synthetic, ids, summary, warnings)

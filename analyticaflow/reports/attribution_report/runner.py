@@ -12,8 +12,9 @@ from typing import Any
 from analyticaflow.attribution import AttributionOptions, attribute_all, journeys_from_columns
 from analyticaflow.attribution.contracts import epoch_us
 from analyticaflow.channelgroups.rules import ChannelGrouping
+from analyticaflow.reports.attribution_report.catalog import MODEL_TEXT
 from analyticaflow.reports.attribution_report.inputs import EngineInputs, engine_inputs
-from analyticaflow.reports.attribution_report.query import MODEL_TEXT, AttributionQuery
+from analyticaflow.reports.attribution_report.query import AttributionQuery
 from analyticaflow.reports.attribution_report.rows import (
     SpendCell,
     collect_rows,

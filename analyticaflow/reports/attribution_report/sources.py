@@ -72,8 +72,9 @@ class Window:
 
 
 def _conversions(dialect: Dialect, params: Params, *, project_id: int, currency: str, period: Period,
-                 since: datetime, until: datetime) -> str:
-    """The conversions with ``since <= time < until`` (columns ``CONVERSION_COLUMNS``)."""
+                 since: datetime, until: datetime, deals: bool) -> str:
+    """The conversions with ``since <= time < until`` (columns ``CONVERSION_COLUMNS``); orders only unless
+    ``deals``."""
     project = params.add(project_id, "project")
     low, high = params.add(since, "since"), params.add(until, "until")
     orders = merged_orders(
@@ -82,13 +83,17 @@ def _conversions(dialect: Dialect, params: Params, *, project_id: int, currency:
         shop_where=f"s.project_id = {project} AND s.ordered_at >= {low} AND s.ordered_at < {high}",
     )
     reporting = params.add(currency, "currency")
-    won = params.add("won", "status")
-    return f"""
+    order_rows = f"""
         SELECT {params.add(ORDER, "kind")} AS kind, m.order_id AS conversion_id, coalesce(m.person_id, '') AS person_id,
                {dialect.epoch_micros("m.ordered_at")} AS time_us, m.revenue AS value,
                coalesce(m.currency, {reporting}) AS currency, '' AS campaign,
                {local_day(dialect, "m.ordered_at", period, params)} AS day
         FROM ({orders.text}) AS m
+    """
+    if not deals:
+        return order_rows
+    won = params.add("won", "status")
+    return order_rows + f"""
         UNION ALL
         SELECT {params.add(DEAL, "kind")} AS kind, d.deal_id AS conversion_id,
                coalesce(nullif(i.person_id, ''), d.person_id, '') AS person_id,
@@ -110,19 +115,20 @@ def _conversions(dialect: Dialect, params: Params, *, project_id: int, currency:
     """
 
 
-def conversions_sql(dialect: Dialect, *, project_id: int, currency: str, window: Window) -> Sql:
-    """Every conversion from ``window.history_start`` to the end of the period."""
+def conversions_sql(dialect: Dialect, *, project_id: int, currency: str, window: Window, deals: bool = True) -> Sql:
+    """Every conversion from ``window.history_start`` to the end of the period (orders only unless ``deals``: the
+    KPI report credits orders)."""
     params = Params()
     text = _conversions(dialect, params, project_id=project_id, currency=currency, period=window.period,
-                        since=window.history_start, until=window.end)
+                        since=window.history_start, until=window.end, deals=deals)
     return params.sql(text)
 
 
-def touchpoints_sql(dialect: Dialect, *, project_id: int, currency: str, window: Window) -> Sql:
+def touchpoints_sql(dialect: Dialect, *, project_id: int, currency: str, window: Window, deals: bool = True) -> Sql:
     """The touchpoints the period's journeys and the non-converting paths can use (see the module docstring)."""
     params = Params()
     converting = _conversions(dialect, params, project_id=project_id, currency=currency, period=window.period,
-                              since=window.start, until=window.end)
+                              since=window.start, until=window.end, deals=deals)
     project = params.add(project_id, "project")
     text = f"""
         SELECT t.person_id AS person_id, t.seq AS seq, {dialect.epoch_micros("t.touched_at")} AS time_us,

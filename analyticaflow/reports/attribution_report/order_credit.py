@@ -1,0 +1,110 @@
+"""The engine's models in the KPI and time-series reports: per order, the share each touch combination gets.
+
+The KPI report credits orders in SQL (``reports.attribution``): a model yields rows ``(order_id, touch
+combination, weight, value_weight)`` that the orders fact joins to the period's orders, so every grouping,
+bucket, currency conversion and new-customer count works the same for every model. For the engine's models this
+module computes those rows in Python and the report stages them.
+
+Per-order shares come from the engine itself: the journeys' (channel, campaign) pairs are relabeled so that
+each pair is one (order, touch combination); the engine's credit per pair is then credit per order and
+combination.
+
+- Touchpoint models (first, last, last non-direct, linear, time decay, position based) and Shapley (whose
+  exact value is an equal split over each journey's distinct channels) give each order shares that sum to 1;
+  ``value_weight`` equals ``weight``. Last and first touch give exactly what the SQL models give.
+- Markov credits channels as a whole: the engine splits a channel's conversions over its touchpoints on
+  converting journeys, and its value over them weighted by each conversion's value. Order o's ``weight`` for a
+  combination is its share of conversions, ``value_weight`` its share of value per unit of the order's value;
+  summed over the orders, every channel gets exactly its Markov conversions and value. Credit of a channel seen
+  only on non-converting paths has no order of its own: it is spread over all orders evenly (conversions) and
+  by value (value).
+
+Orders are the KPI report's orders (events and shop orders merged; CRM deals are not orders there), in the
+reporting currency by the project's rates (orders without a rate are left out, as the report leaves them out).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import numpy as np
+
+from analyticaflow.attribution import DEFAULT_LOOKBACK, JourneySet, attribute, journeys_from_columns
+from analyticaflow.attribution.contracts import epoch_us
+from analyticaflow.reports.attribution_report.inputs import EngineInputs, engine_inputs
+from analyticaflow.reports.attribution_report.sources import Window, conversions_sql, touchpoints_sql
+from analyticaflow.reports.currency import RateBook
+from analyticaflow.reports.periods import Period
+from analyticaflow.warehouse.backends import Warehouse
+from analyticaflow.warehouse.sql import ident
+
+CREDIT_COLUMNS = ("order_id", "t_source", "t_medium", "t_campaign", "t_channel", "t_click", "weight", "value_weight")
+
+
+def credited_from_stage(ctx) -> str:
+    """The KPI report's ``credited`` relation of an engine model: its staged rows (``ctx`` is the report's
+    ``CreditContext``, whose ``stage`` names them)."""
+    return f"SELECT {', '.join(f's.{name} AS {name}' for name in CREDIT_COLUMNS)} FROM {ident(ctx.stage)} AS s"
+
+
+def _per_order_pairs(journeys: JourneySet, inputs: EngineInputs) -> tuple[JourneySet, np.ndarray, np.ndarray]:
+    """The journeys with one pair per (conversion, combination); for every new pair its conversion (or
+    ``n_conversions`` for touchpoints on non-converting paths only) and its combination code."""
+    n_conv, n_combos = journeys.n_conversions, max(len(inputs.combos), 1)
+    combo_of_pair = np.array([inputs.combo_code(campaign) for _, campaign in journeys.pairs] or [0], dtype=np.int64)
+    touch_keys = journeys.touch_conversion * n_combos + combo_of_pair[journeys.touch_pair]
+    null_keys = n_conv * n_combos + combo_of_pair[journeys.null_pair]
+    channels = np.concatenate([journeys.touch_channel, journeys.null_channel])
+    keys, first, inverse = np.unique(np.concatenate([touch_keys, null_keys]), return_index=True,
+                                     return_inverse=True)
+    inverse = inverse.reshape(-1)
+    pairs = tuple((journeys.channels[channel], str(code)) for code, channel in enumerate(channels[first].tolist()))
+    n_touch = len(touch_keys)
+    relabeled = replace(journeys, pairs=pairs, touch_pair=inverse[:n_touch].astype(np.int64),
+                        null_pair=inverse[n_touch:].astype(np.int64))
+    return relabeled, keys // n_combos, keys % n_combos
+
+
+def order_credit(*, warehouse: Warehouse, project_id: int, currency: str, period: Period, rates: RateBook,
+                 model: str, lookback: timedelta = DEFAULT_LOOKBACK) -> dict[str, list]:
+    """The credit rows (``CREDIT_COLUMNS``) of ``model`` for the orders of ``period``. An order without
+    touchpoints in its window gets one row with an empty combination (reported as direct)."""
+    window = Window(period, lookback)
+    dialect = warehouse.dialect
+    conversions = warehouse.query_arrow(conversions_sql(dialect, project_id=project_id, currency=currency,
+                                                        window=window, deals=False))
+    touchpoints = warehouse.query_arrow(touchpoints_sql(dialect, project_id=project_id, currency=currency,
+                                                        window=window, deals=False))
+    inputs = engine_inputs(conversions=conversions, touchpoints=touchpoints, window=window, rates=rates)
+    journeys = journeys_from_columns(touchpoints=inputs.touchpoints, conversions=inputs.conversions,
+                                     lookback=window.lookback, data_end_us=epoch_us(window.data_end))
+    rows: dict[str, list] = {name: [] for name in CREDIT_COLUMNS}
+    if journeys.n_conversions == 0:
+        return rows
+    relabeled, pair_conversion, pair_combo = _per_order_pairs(journeys, inputs)
+    result = attribute(journeys=relabeled, model=model)
+    values = journeys.conversion_value
+    total_value = float(values.sum())
+    n_conv = journeys.n_conversions
+    for credit in result.campaigns:
+        if credit.conversions == 0 and credit.value == 0:
+            continue
+        code = int(credit.campaign)
+        conversion, combo = int(pair_conversion[code]), int(pair_combo[code])
+        if conversion < n_conv:
+            value = float(values[conversion])
+            targets = [(conversion, credit.conversions, credit.value / value if value else credit.conversions)]
+        else:  # a channel only on non-converting paths (Markov): spread over every order
+            share = credit.value / total_value if total_value else 0.0
+            targets = [(index, credit.conversions / n_conv, share) for index in range(n_conv)]
+        synthetic = bool(inputs.synthetic[combo])
+        touch = inputs.combos[combo]
+        for index, weight, value_weight in targets:
+            rows["order_id"].append(str(inputs.conversion_ids[index]))
+            for column, field in zip(CREDIT_COLUMNS[1:6], ("source", "medium", "campaign", "channel", "click"),
+                                     strict=True):
+                rows[column].append("" if synthetic else getattr(touch, field))
+            rows["weight"].append(float(weight))
+            rows["value_weight"].append(float(value_weight))
+    return rows
