@@ -8,7 +8,7 @@ from analyticaflow import server
 
 
 class Command(BaseCommand):
-    help = "Run the production HTTP server (gunicorn): API, UI, capture endpoints and background jobs."
+    help = "Run the production HTTP server (granian): API, UI, capture endpoints and background jobs."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
