@@ -26,6 +26,9 @@ from analyticaflow.eventlog.contracts import EventLog
 from analyticaflow.ingest.importing import import_envelope
 from analyticaflow.ingest.services import messages_capture
 from analyticaflow.projections.services import projections_catch_up, projections_ensure
+from analyticaflow.reports.periods import Period
+from analyticaflow.reports.query import ReportQuery
+from analyticaflow.reports.selectors import report_kpi
 from analyticaflow.reports.services import exchange_rates_replace
 from analyticaflow.warehouse.backends import Warehouse, get_warehouse
 
@@ -154,3 +157,15 @@ def _load_channel_data(*, project: Project, sim: Simulation, first_day: date, la
                    rows=channels.crm_deals(sim, first_day=first_day, last_day=last_day, seed=seed,
                                            currency=project.currency), warehouse=warehouse)
     return loaded
+
+
+SUMMARY_METRICS = ("spend", "revenue", "roas", "orders", "new_customers")
+
+
+def demo_summary(*, project: Project, last_day: date, days: int = 30) -> dict[str, float | None]:
+    """The shop's key numbers over its last ``days`` days, through the reports (which also builds their
+    derived tables, so the browser's first dashboard is served as fast as the next)."""
+    period = Period(last_day - timedelta(days=days - 1), last_day, project.timezone)
+    query = ReportQuery(project_id=project.id, timezone=project.timezone, currency=project.currency, period=period,
+                        metrics=SUMMARY_METRICS)
+    return report_kpi(project=project, query=query)["current"]

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-from analyticaflow.demo.services import SIZES, demo_create, demo_data_load
+from analyticaflow.demo.services import SIZES, demo_create, demo_data_load, demo_summary
 from analyticaflow.eventlog.backends import reset_event_log
 from analyticaflow.warehouse.backends import close_warehouse
 
@@ -40,6 +40,12 @@ class Command(BaseCommand):
             f"  {data.first_day} .. {data.last_day}: {totals.visits:,} visits, {totals.signups:,} sign-ups, "
             f"{totals.orders:,} orders ({totals.repeat_orders:,} repeat), {data.spend_rows:,} ad spend rows; "
             f"ready in {time.perf_counter() - started:.1f} s")
+        summary = demo_summary(project=demo.project, last_day=data.last_day)
+        currency = demo.project.currency
+        self.stdout.write(
+            f"  last 30 days: spend {summary['spend']:,.2f} {currency}, revenue {summary['revenue']:,.2f} "
+            f"{currency}, ROAS {summary['roas'] or 0:.2f}, {summary['orders']:,} orders, "
+            f"{summary['new_customers']:,} new customers")
         # The server runs in a forked worker that opens its own connections.
         close_warehouse()
         reset_event_log()
