@@ -48,12 +48,14 @@ class GroupMap:
         """SQL CASE: the group of the touchpoint ``alias`` (``direct`` for a combination not in the map)."""
         by_group: dict[str, list[str]] = {}
         for channel, medium, click, referrer, group in self.entries:
+            if group == Group.DIRECT:
+                continue  # the CASE's ELSE
             by_group.setdefault(group, []).append(
                 f"({alias}.channel = {params.add(channel, 'gc')} AND {medium_of(alias)} = {params.add(medium, 'gm')}"
                 f" AND {clicked(alias)} = {params.add(click, 'gk')}"
                 f" AND {referring_site(alias)} = {params.add(referrer, 'gr')})")
         branches = " ".join(f"WHEN {' OR '.join(conditions)} THEN {params.add(group, 'gg')}"
-                            for group, conditions in sorted(by_group.items()) if group != Group.DIRECT)
+                            for group, conditions in sorted(by_group.items()))
         return f"CASE {branches} ELSE '{Group.DIRECT.value}' END" if branches else f"'{Group.DIRECT.value}'"
 
 

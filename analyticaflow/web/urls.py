@@ -1,6 +1,6 @@
 from django.urls import path
 
-from analyticaflow.web import dashboard, integrations, views
+from analyticaflow.web import analysis_pages, dashboard, integrations, views
 
 app_name = "web"
 
@@ -11,6 +11,11 @@ urlpatterns = [
     path("projects/", views.projects, name="projects"),
     path("projects/<int:project_id>/", dashboard.dashboard, name="project"),
     path("projects/<int:project_id>/utm-audit/", dashboard.utm_audit, name="utm-audit"),
+    path("projects/<int:project_id>/funnels/", analysis_pages.funnels_page, name="analysis-funnels"),
+    path("projects/<int:project_id>/cohorts/", analysis_pages.cohorts_page, name="analysis-cohorts"),
+    path("projects/<int:project_id>/ltv/", analysis_pages.ltv_page, name="analysis-ltv"),
+    path("projects/<int:project_id>/journeys/", analysis_pages.journeys_page, name="analysis-journeys"),
+    path("projects/<int:project_id>/people/", analysis_pages.person_page, name="analysis-person"),
     path("projects/<int:project_id>/setup/", views.project_setup, name="project-setup"),
     path("projects/<int:project_id>/integrations/", integrations.integrations_page, name="integrations"),
     path(

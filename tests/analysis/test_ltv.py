@@ -43,7 +43,8 @@ def ltv_shop(analysis_warehouse):
         order(C2, utc(2026, 1, 15), "2a", 40),
         order(C2, utc(2026, 1, 20), "2b", 10),
         order(C2, utc(2026, 2, 10), "2c", 20),
-        # C3: no touchpoint at all → direct; March customer.
+        # C3: a direct visit only → direct; March customer.
+        page("https://shop.test/", anonymous_id="c3", timestamp=utc(2026, 3, 4)),
         order(C3, utc(2026, 3, 5), "3a", 30),
         order(C3, utc(2026, 4, 10), "3b", 60),
         # C4 bought first before the range, C5 after it: neither is acquired in the range.
