@@ -12,12 +12,14 @@ Scenarios (each into a fresh file in a temporary directory):
   what durable batch ingest costs without group commit.
 
 Every scenario stores exactly the prepared rows; the script checks the count. The ratio printed is each
-scenario's rate divided by the physical bound's.
+scenario's rate divided by the physical bound's; ``CPU us/ev`` is the process's CPU time (every thread) per
+event, a figure much less sensitive than events/s to other work loading the machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sqlite3
 import tempfile
@@ -106,12 +108,14 @@ def bench_log(path: Path, records: list[EventRecord], *, threads: int, batch: in
         for offset in range(0, len(share), batch):
             log.append(share[offset : offset + batch])
 
+    cpu_began = time.process_time()
     seconds = run_threads(threads, work)
+    cpu = time.process_time() - cpu_began
     stored, groups = log.last_seq(), log.groups_committed
     log.close()
     assert stored == len(records), (stored, len(records))
     calls = sum((len(share) + batch - 1) // batch for share in shares)
-    return {"seconds": seconds, "groups": groups, "calls": calls}
+    return {"seconds": seconds, "cpu": cpu, "groups": groups, "calls": calls}
 
 
 def raw_connection(path: Path, synchronous: str) -> sqlite3.Connection:
@@ -126,18 +130,18 @@ def raw_connection(path: Path, synchronous: str) -> sqlite3.Connection:
 
 def bench_raw(path: Path, records: list[EventRecord], *, per_commit: int | None, synchronous: str) -> dict:
     connection = raw_connection(path, synchronous)
-    began = time.perf_counter()
+    began, cpu_began = time.perf_counter(), time.process_time()
     rows = [row_of(record) for record in records]  # the log converts records too: count it on both sides
     size = per_commit or len(rows)
     for offset in range(0, len(rows), size):
         connection.execute("BEGIN IMMEDIATE")
         connection.executemany(INSERT, rows[offset : offset + size])
         connection.execute("COMMIT")
-    seconds = time.perf_counter() - began
+    seconds, cpu = time.perf_counter() - began, time.process_time() - cpu_began
     (stored,) = connection.execute("SELECT count(*) FROM events").fetchone()
     connection.close()
     assert stored == len(records), (stored, len(records))
-    return {"seconds": seconds}
+    return {"seconds": seconds, "cpu": cpu}
 
 
 def main() -> None:
@@ -150,7 +154,8 @@ def main() -> None:
     records = make_records(args.events)
     singles = records[: args.single_events]
     payload_bytes = sum(len(record.payload) for record in records) // len(records)
-    print(f"{args.events} events (payload ~{payload_bytes} B), synchronous={args.synchronous}")
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start; {args.events} events "
+          f"(payload ~{payload_bytes} B), synchronous={args.synchronous}")
     with tempfile.TemporaryDirectory(prefix="af-bench-eventlog-") as tmp:
         directory = Path(tmp)
         bound = bench_raw(directory / "raw.sqlite3", records, per_commit=None, synchronous=args.synchronous)
@@ -174,10 +179,13 @@ def main() -> None:
             results.append((label, len(subset), outcome, note))
 
     bound_rate = len(records) / bound["seconds"]
-    print(f"{'scenario':<38} {'events':>8} {'seconds':>8} {'events/s':>10} {'ratio':>6}  notes")
+    print(f"{'scenario':<38} {'events':>8} {'seconds':>8} {'events/s':>10} {'ratio':>6} {'CPU us/ev':>9}  notes")
     for label, count, outcome, note in results:
         rate = count / outcome["seconds"]
-        print(f"{label:<38} {count:>8} {outcome['seconds']:>8.2f} {rate:>10,.0f} {rate / bound_rate:>6.2f}  {note}")
+        cpu_us = outcome["cpu"] / count * 1e6
+        print(f"{label:<38} {count:>8} {outcome['seconds']:>8.2f} {rate:>10,.0f} {rate / bound_rate:>6.2f} "
+              f"{cpu_us:>9.1f}  {note}")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """The support-staff query on the embedded SQLite log.
 
-SQL is assembled from constant fragments only; every value is a bound parameter. The person filter (an
-anonymous id *or* a user id) runs as two index range scans merged by UNION, so each side uses its own
-``(project_id, <id>, timestamp_us)`` index and stops after one page instead of scanning the project.
+SQL is assembled from constant fragments only; every value is a bound parameter. Every statement reads the
+log's covering index ``(project_id, timestamp_us, seq, type, name, anonymous_id, user_id)`` newest first: the
+filters are checked on index entries, and the scan stops after one page. The page's rows are then read by seq.
 """
 
 from __future__ import annotations
@@ -17,10 +17,9 @@ SELECT_EVENTS_WHERE = (
     " FROM events WHERE "
 )
 NEWEST_FIRST = " ORDER BY timestamp_us DESC, seq DESC LIMIT ?"
-PERSON_COLUMNS = ("anonymous_id = ?", "user_id = ?")
 
 
-def _common_conditions(query: EventQuery) -> tuple[list[str], list]:
+def _conditions(query: EventQuery) -> tuple[list[str], list]:
     conditions, params = ["project_id = ?"], [query.project_id]
     if query.since is not None:
         conditions.append("timestamp_us >= ?")
@@ -34,25 +33,19 @@ def _common_conditions(query: EventQuery) -> tuple[list[str], list]:
     if query.event is not None:
         conditions.append("name = ?")
         params.append(query.event)
+    if query.person is not None:
+        conditions.append("(anonymous_id = ? OR user_id = ?)")
+        params.extend([query.person, query.person])
     if query.before is not None:
-        conditions.append("timestamp_us <= ? AND (timestamp_us < ? OR seq < ?)")
-        params.extend([query.before.timestamp_us, query.before.timestamp_us, query.before.seq])
+        conditions.append("(timestamp_us, seq) < (?, ?)")
+        params.extend([query.before.timestamp_us, query.before.seq])
     return conditions, params
 
 
 def build_statement(query: EventQuery) -> tuple[str, list]:
     """The SELECT for ``query`` and its parameters (constant SQL fragments, bound values)."""
-    conditions, params = _common_conditions(query)
-    select = SELECT_EVENTS_WHERE
-    if query.person is None:
-        return select + " AND ".join(conditions) + NEWEST_FIRST, [*params, query.limit]
-    branches, branch_params = [], []
-    for person_condition in PERSON_COLUMNS:
-        where = " AND ".join([*conditions, person_condition])
-        branches.append("SELECT * FROM (SELECT seq FROM events WHERE " + where + NEWEST_FIRST + ")")  # noqa: S608
-        branch_params.extend([*params, query.person, query.limit])
-    statement = select + "seq IN (" + " UNION ".join(branches) + ")" + NEWEST_FIRST
-    return statement, [*branch_params, query.limit]
+    conditions, params = _conditions(query)
+    return SELECT_EVENTS_WHERE + " AND ".join(conditions) + NEWEST_FIRST, [*params, query.limit]
 
 
 class SqliteEventReader:
