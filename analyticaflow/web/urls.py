@@ -1,6 +1,6 @@
 from django.urls import path
 
-from analyticaflow.web import analysis_pages, dashboard, integrations, views
+from analyticaflow.web import analysis_pages, attribution, dashboard, integrations, views
 
 app_name = "web"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("projects/", views.projects, name="projects"),
     path("projects/<int:project_id>/", dashboard.dashboard, name="project"),
     path("projects/<int:project_id>/utm-audit/", dashboard.utm_audit, name="utm-audit"),
+    path("projects/<int:project_id>/attribution/", attribution.attribution, name="attribution"),
     path("projects/<int:project_id>/funnels/", analysis_pages.funnels_page, name="analysis-funnels"),
     path("projects/<int:project_id>/cohorts/", analysis_pages.cohorts_page, name="analysis-cohorts"),
     path("projects/<int:project_id>/ltv/", analysis_pages.ltv_page, name="analysis-ltv"),
