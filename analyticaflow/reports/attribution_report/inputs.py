@@ -50,6 +50,7 @@ class EngineInputs:
     referrers: tuple[str, ...]  # code → the referring site of a direct visit from another site ('' for none)
     synthetic: np.ndarray  # per combination code: True for the "no touchpoint" combinations
     conversion_ids: np.ndarray  # the engine's conversion i is the order or deal conversion_ids[i]
+    left_out_ids: np.ndarray  # conversions of the period left out for want of an exchange rate
     summary: ConversionSummary
     warnings: list[dict]
 
@@ -196,5 +197,6 @@ def engine_inputs(*, conversions: pa.Table, touchpoints: pa.Table, window: Windo
         deals=int((kinds == DEAL).sum()),
         without_person=int(anonymous[kept].sum()),
     )
-    ids = _column(conversions, "conversion_id")[kept]
-    return EngineInputs(touch, conversion, tuple(combos), tuple(referrers), synthetic, ids, summary, warnings)
+    ids = _column(conversions, "conversion_id")
+    return EngineInputs(touch, conversion, tuple(combos), tuple(referrers), synthetic, ids[kept],
+                        ids[attributed & ~keep], summary, warnings)

@@ -20,7 +20,9 @@ combination.
   by value (value).
 
 Orders are the KPI report's orders (events and shop orders merged; CRM deals are not orders there), in the
-reporting currency by the project's rates (orders without a rate are left out, as the report leaves them out).
+reporting currency by the project's rates. An order without a rate is left out of the journeys and gets one
+placeholder row (no touch, weight 1): the report's currency step leaves it out of every sum and names it in its
+``missing_exchange_rate`` warning, as it does for the SQL models.
 """
 
 from __future__ import annotations
@@ -80,6 +82,11 @@ def order_credit(*, warehouse: Warehouse, project_id: int, currency: str, period
     journeys = journeys_from_columns(touchpoints=inputs.touchpoints, conversions=inputs.conversions,
                                      lookback=window.lookback, data_end_us=epoch_us(window.data_end))
     rows: dict[str, list] = {name: [] for name in CREDIT_COLUMNS}
+    for order_id in inputs.left_out_ids.tolist():
+        # No exchange rate: the engine leaves it out; one placeholder row lets the report leave it out of its
+        # sums and name it in its warning, as for every other model.
+        for column in CREDIT_COLUMNS:
+            rows[column].append(str(order_id) if column == "order_id" else 1.0 if "weight" in column else "")
     if journeys.n_conversions == 0:
         return rows
     relabeled, pair_conversion, pair_combo = _per_order_pairs(journeys, inputs)
