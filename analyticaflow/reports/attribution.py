@@ -1,15 +1,18 @@
 """Crediting orders to touchpoints: the attribution models a report can use, set-based in SQL.
 
-A model turns the period's orders (CTE ``po``: order_id, person_id, ordered_at) and the candidate
-touchpoints (CTE ``touches``: person_id, seq, touched_at, t_source, t_medium, t_campaign, t_channel,
-t_click) into the CTE ``credited``: one or more rows per order with ``weight`` (summing to 1 per order)
-and the credited touch's attributes — all ``''`` for an order with no touchpoint in the window (reported as
-``direct``). Orders, revenue and new customers of a group are the weighted sums over its credited rows.
+A model turns the period's orders (CTE ``po``: order_id, person_id, ordered_at), the candidate touchpoints
+(CTE ``touches``: person_id, seq, touched_at) and their attributes (CTE ``touch_attributes``: seq, t_source,
+t_medium, t_campaign, t_channel, t_click) into the CTE ``credited``: one or more rows per order with
+``weight`` (summing to 1 per order) and the credited touch's attributes — all ``''`` for an order with no
+touchpoint in the window (reported as ``direct``). Orders, revenue and new customers of a group are the
+weighted sums over its credited rows.
 
 Models are registered by name; an unknown name is a 400 listing the available ones. The fractional models
 of ``analyticaflow.attribution`` (linear, time decay, Markov, Shapley...) plug in by registering a model
-whose ``credited_sql`` selects from a staged relation of (order_id, weight, touch attributes) computed by
-that engine — the report pipeline is the same from ``credited`` on.
+whose ``credited_sql`` selects from a staged relation of (order_id, weight, value_weight, touch attributes)
+computed by that engine (``stage``: ``reports.attribution_report.order_credit``) — the report pipeline is the
+same from ``credited`` on. ``value_weight`` is the order's share of value per unit of its revenue: equal to
+``weight`` except for Markov, which credits conversions and value separately.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ TOUCH_COLUMNS = ("t_source", "t_medium", "t_campaign", "t_channel", "t_click")
 class CreditContext:
     dialect: Dialect
     lookback_marker: str  # a bound-parameter marker holding LOOKBACK_MICROS
+    stage: str | None = None  # the relation ``AttributionModel.stage`` rows were staged as
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,31 +42,36 @@ class AttributionModel:
     name: str
     description: str
     credited_sql: Callable[[CreditContext], str]
+    stage: Callable[..., dict[str, list]] | None = None  # computes the credit rows outside SQL (engine models)
 
 
 def _window_touch(latest: bool) -> Callable[[CreditContext], str]:
-    """The single touchpoint of the person in the window before the order: the last or the first one."""
-    direction = "DESC" if latest else "ASC"
+    """The single touchpoint of the person in the window before the order: the last or the first one (ties at
+    one instant: the later or earlier in the log). Chosen on numbers only (instant, then ``seq``, unique in a
+    project); the chosen touch's text attributes are joined last, for the chosen rows only."""
+    pick = "max" if latest else "min"
 
     def credited(ctx: CreditContext) -> str:
         epoch = ctx.dialect.epoch_micros
-        picked = ", ".join(f"c.{name} AS {name}" for name in TOUCH_COLUMNS)
         return f"""
-            SELECT po.order_id AS order_id, 1.0 AS weight,
-                   {", ".join(f"coalesce(k.{name}, '') AS {name}" for name in TOUCH_COLUMNS)}
+            WITH candidates AS (
+                SELECT po.order_id AS order_id, t.seq AS seq, t.touched_at AS touched_at
+                FROM po INNER JOIN touches AS t ON t.person_id = po.person_id
+                WHERE t.touched_at <= po.ordered_at
+                  AND {epoch("t.touched_at")} >= {epoch("po.ordered_at")} - {ctx.lookback_marker}
+            )
+            SELECT po.order_id AS order_id, 1.0 AS weight, 1.0 AS value_weight,
+                   {", ".join(f"coalesce(a.{name}, '') AS {name}" for name in TOUCH_COLUMNS)}
             FROM po
             LEFT JOIN (
-                SELECT c.order_id AS order_id, {picked}
-                FROM (
-                    SELECT po.order_id AS order_id, {", ".join(f"t.{n} AS {n}" for n in TOUCH_COLUMNS)},
-                           row_number() OVER (PARTITION BY po.order_id
-                                              ORDER BY t.touched_at {direction}, t.seq {direction}) AS pick
-                    FROM po INNER JOIN touches AS t ON t.person_id = po.person_id
-                    WHERE t.touched_at <= po.ordered_at
-                      AND {epoch("t.touched_at")} >= {epoch("po.ordered_at")} - {ctx.lookback_marker}
-                ) AS c
-                WHERE c.pick = 1
+                SELECT c.order_id AS order_id, {pick}(c.seq) AS seq
+                FROM candidates AS c
+                INNER JOIN (
+                    SELECT order_id, {pick}(touched_at) AS touched_at FROM candidates GROUP BY order_id
+                ) AS w ON w.order_id = c.order_id AND w.touched_at = c.touched_at
+                GROUP BY c.order_id
             ) AS k ON k.order_id = po.order_id
+            LEFT JOIN touch_attributes AS a ON a.seq = k.seq
         """
 
     return credited
@@ -77,6 +86,8 @@ MODELS: dict[str, AttributionModel] = {
                          "direct.", _window_touch(latest=False)),
     )
 }
+
+
 DEFAULT_MODEL = "last_touch"
 
 

