@@ -18,13 +18,14 @@ from django.conf import settings
 
 from analyticaflow.errors import InvalidInput, ServiceUnavailable
 from analyticaflow.eventlog.backends import get_event_log
-from analyticaflow.eventlog.contracts import EventLog, StoredEvent
+from analyticaflow.eventlog.contracts import EventLog, EventLogUnavailable, StoredEvent
 from analyticaflow.eventlog.query import EventPosition, EventQuery, EventReader
 from analyticaflow.eventlog.records import to_micros
 from analyticaflow.eventlog.sqlite_query import SqliteEventReader
 
 ReaderFactory = Callable[[EventLog], EventReader]
 EVENT_READERS: dict[str, ReaderFactory] = {"sqlite": SqliteEventReader}
+RETRY_AFTER_SECONDS = "5"
 
 
 def register_event_reader(scheme: str, factory: ReaderFactory) -> None:
@@ -85,7 +86,11 @@ def events_list(
         person=person,
         before=decode_cursor(cursor) if cursor else None,
     )
-    events = event_reader().list_events(query)
+    try:
+        events = event_reader().list_events(query)
+    except EventLogUnavailable as exc:
+        raise ServiceUnavailable("The event store is unavailable; retry later.",
+                                 headers={"Retry-After": RETRY_AFTER_SECONDS}) from exc
     if len(events) <= limit:
         return EventPage(events=events, next_cursor=None)
     last = events[limit - 1]

@@ -161,8 +161,11 @@ class SqliteEventLog:
             raise ValueError(f"synchronous must be one of {', '.join(SYNCHRONOUS_MODES)}, got {synchronous!r}")
         self.path = Path(path)
         self.synchronous = synchronous
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._create_schema()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._create_schema()
+        except (OSError, sqlite3.Error) as exc:
+            raise _cannot_open(self.path, exc) from exc
         self._lock = threading.Lock()
         self._work = threading.Condition(self._lock)  # the writer waits here for pending appends
         self._committed = threading.Condition(self._lock)  # wait_for_new() waits here for commits
@@ -174,7 +177,11 @@ class SqliteEventLog:
         self._local = threading.local()
         self._readers: dict[threading.Thread, sqlite3.Connection] = {}
         self.groups_committed = 0  # observable: how many transactions the writer committed
-        self._known_last_seq = self.last_seq()
+        try:
+            self._known_last_seq = self.last_seq()
+        except sqlite3.Error as exc:
+            self.close()
+            raise _cannot_open(self.path, exc) from exc
 
     # -- the EventLog contract ---------------------------------------------------------------------------
 
@@ -272,7 +279,15 @@ class SqliteEventLog:
         self._writer.start()
 
     def _write_forever(self) -> None:
-        connection = self._connect(writer=True)
+        try:
+            connection = self._connect(writer=True)
+        except sqlite3.Error as exc:  # the file cannot be opened any more: refuse what waits; the next append retries
+            with self._lock:
+                group, self._pending, self._writer = self._pending, [], None
+            for pending in group:
+                pending.error = _unavailable(exc)
+                pending.done.set()
+            return
         checkpointer = BackgroundCheckpointer(lambda: self._connect(writer=True))
         try:
             while True:
@@ -375,6 +390,10 @@ class SqliteEventLog:
                 connection.execute(f"DROP INDEX IF EXISTS {name}")
         finally:
             connection.close()
+
+
+def _cannot_open(path: Path, exc: BaseException) -> EventLogUnavailable:
+    return EventLogUnavailable(f"The event log {path} cannot be opened: {exc}")
 
 
 class _InsertFailed(Exception):

@@ -7,7 +7,9 @@ filters are checked on index entries, and the scan stops after one page. The pag
 
 from __future__ import annotations
 
-from analyticaflow.eventlog.contracts import StoredEvent
+import sqlite3
+
+from analyticaflow.eventlog.contracts import EventLogUnavailable, StoredEvent
 from analyticaflow.eventlog.query import EventQuery
 from analyticaflow.eventlog.records import to_micros
 from analyticaflow.eventlog.sqlite import SqliteEventLog, stored_event_of
@@ -56,5 +58,8 @@ class SqliteEventReader:
 
     def list_events(self, query: EventQuery) -> list[StoredEvent]:
         statement, params = build_statement(query)
-        rows = self.log.reader_connection().execute(statement, params)
+        try:
+            rows = self.log.reader_connection().execute(statement, params).fetchall()
+        except sqlite3.OperationalError as exc:  # the file cannot be opened or read (disk, permissions, lock)
+            raise EventLogUnavailable(f"The event log {self.log.path} cannot be read: {exc}") from exc
         return [stored_event_of(row) for row in rows]

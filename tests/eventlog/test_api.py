@@ -224,3 +224,16 @@ def test_without_a_permanent_store_reader_the_listing_answers_503(owner_client, 
 
     assert response.status_code == 503
     assert "permanent event store" in response.json()["error"]["message"]
+
+
+def test_an_event_store_that_cannot_be_opened_answers_503_with_retry_after(owner_client, project, settings, tmp_path):
+    (tmp_path / "blocked").write_text("a file where the data directory should be")
+    settings.ANALYTICAFLOW_EVENT_LOG_URL = f"sqlite://{tmp_path}/blocked/events.sqlite3"
+    try:
+        response = owner_client.get(f"/api/v1/projects/{project.id}/events")
+    finally:
+        reset_event_log()
+
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "unavailable"
+    assert int(response["Retry-After"]) > 0

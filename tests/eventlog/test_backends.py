@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings as django_settings
 
 from analyticaflow.eventlog.backends import EventLogConfigError, get_event_log, open_event_log, reset_event_log
+from analyticaflow.eventlog.contracts import EventLogUnavailable
 from analyticaflow.eventlog.redis_streams import RedisStreamsEventLog
 from analyticaflow.eventlog.sqlite import SqliteEventLog
 from tests.eventlog.conftest import record
@@ -96,5 +97,37 @@ def test_a_changed_url_opens_the_new_log_and_closes_the_old(settings, tmp_path):
         assert second is not first and second.last_seq() == 0
         with pytest.raises(Exception, match="closed"):
             first.append([record("n")])
+    finally:
+        reset_event_log()
+
+
+def unopenable_paths(tmp_path: Path) -> dict[str, Path]:
+    """Log paths SQLite cannot open, even as root: a directory, and a file under a regular file."""
+    (tmp_path / "a-directory").mkdir()
+    (tmp_path / "a-file").write_text("not a directory")
+    return {"directory": tmp_path / "a-directory", "under a file": tmp_path / "a-file" / "events.sqlite3"}
+
+
+@pytest.mark.parametrize("case", ["directory", "under a file"])
+def test_a_log_file_that_cannot_be_opened_is_unavailable_not_a_crash(tmp_path, case):
+    path = unopenable_paths(tmp_path)[case]
+
+    with pytest.raises(EventLogUnavailable, match="cannot be opened") as raised:
+        open_event_log(f"sqlite://{path}")
+
+    assert str(path) in str(raised.value)
+
+
+def test_get_event_log_reports_an_unopenable_file_as_unavailable_and_opens_it_once_it_can(settings, tmp_path):
+    blocked = tmp_path / "data"
+    blocked.write_text("a file where the data directory should be")
+    settings.ANALYTICAFLOW_EVENT_LOG_URL = f"sqlite://{blocked}/events.sqlite3"
+    try:
+        for _ in range(2):  # every call tries again, none leaves a half-open log behind
+            with pytest.raises(EventLogUnavailable):
+                get_event_log()
+        blocked.unlink()
+        log = get_event_log()
+        assert log.append([record("m")]).stored == 1
     finally:
         reset_event_log()

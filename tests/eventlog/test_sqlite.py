@@ -294,3 +294,22 @@ def test_the_wal_is_copied_into_the_database_file_in_the_background(sqlite_log):
 
     # About 1 MB of events reaches the main file shortly after the commit, without another append.
     wait_until(lambda: sqlite_log.path.stat().st_size > 1_000_000, timeout=10)
+
+
+def test_a_log_whose_file_became_unopenable_refuses_appends_at_once_and_recovers(tmp_path):
+    directory = tmp_path / "logs"
+    log = SqliteEventLog(directory / "events.sqlite3")  # opened, but its writer connects on the first append
+    try:
+        directory.rename(tmp_path / "moved")
+        directory.write_text("a file where the log's directory was")
+        started = time.monotonic()
+        with pytest.raises(EventLogUnavailable):
+            log.append([record("refused")])
+        assert time.monotonic() - started < 10  # refused, not left waiting for the queue timeout
+
+        directory.unlink()
+        (tmp_path / "moved").rename(directory)
+        assert log.append([record("stored")]) == AppendResult(stored=1, duplicates=0)
+        assert [event.record.message_id for event in log.read(after_seq=0, limit=10)] == ["stored"]
+    finally:
+        log.close()

@@ -81,10 +81,20 @@ def test_every_acknowledged_event_survives_kill_9_of_the_server(owner_data_dir):
     assert set(stored) <= sent | {"after-restart"}
 
 
-def test_redis_unreachable_answers_503_with_retry_after_and_never_500(owner_data_dir):
+def unreachable_redis(data_dir) -> str:
+    return f"redis://127.0.0.1:{free_port()}/0"
+
+
+def unopenable_sqlite_file(data_dir) -> str:
+    blocked = data_dir.parent / "blocked"
+    blocked.write_text("a file where the log's directory should be")
+    return f"sqlite://{blocked}/events.sqlite3"
+
+
+@pytest.mark.parametrize("log_url_of", [unreachable_redis, unopenable_sqlite_file], ids=lambda f: f.__name__)
+def test_an_unavailable_event_log_answers_503_with_retry_after_and_never_500(owner_data_dir, log_url_of):
     data_dir = owner_data_dir
-    closed_port = free_port()
-    with serving(data_dir, ANALYTICAFLOW_EVENT_LOG_URL=f"redis://127.0.0.1:{closed_port}/0") as (url, _), \
+    with serving(data_dir, ANALYTICAFLOW_EVENT_LOG_URL=log_url_of(data_dir)) as (url, _), \
             httpx.Client(base_url=url, timeout=30) as http:
         _, write_key = create_project(http, login(http))
         for path, body in (("/v1/track", {"event": "E", "userId": "u"}),
