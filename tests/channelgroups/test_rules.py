@@ -65,7 +65,7 @@ def test_a_rule_can_name_a_referring_site():
     (["tiktok"], "rules", "must be an object"),
 ])
 def test_invalid_rules_are_named(rules, field, reason):
-    normalized, errors = validate_rules(rules)
+    _normalized, errors = validate_rules(rules)
     assert reason in errors[field][0]
 
 

@@ -82,8 +82,11 @@ def test_connect_flow(tmp_path):
 
             # Sync now.
             row.locator("button[data-action=sync]").click()
-            page.wait_for_function("document.querySelector('.integration [data-action=sync]') &&"
-                                   " !document.querySelector('.integration [data-action=sync]').disabled", timeout=30_000)
+            sync_ready = (
+                "document.querySelector('.integration [data-action=sync]') &&"
+                " !document.querySelector('.integration [data-action=sync]').disabled"
+            )
+            page.wait_for_function(sync_ready, timeout=30_000)
             page.wait_for_selector(".integration[data-status=ok]")
 
             # The grant is revoked at the platform: the next sync says so and offers Reconnect.
