@@ -19,6 +19,7 @@ from tests.projections.streams import generated_stream
 ROOT = Path(__file__).resolve().parents[2]
 # The in-process ClickHouse engine spends ~1 s per chunk on part writes and FINAL reads: a smaller log.
 EVENTS = {"duckdb": 700, "chdb": 240}
+KILLS = {"duckdb": 5, "chdb": 3}
 
 
 def run_child(kind: str, directory: Path, log_path: Path, *, kill_after: float | None) -> int | None:
@@ -51,12 +52,12 @@ def test_killing_the_projector_at_random_points_changes_nothing(kind, tmp_path):
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
         # Start-up (imports, opening the warehouse) takes most of a second; kill somewhere in the work after it.
-        outcome = run_child(kind, crashed, log_path, kill_after=rng.uniform(1.2, 3.0) if kills < 5 else None)
+        outcome = run_child(kind, crashed, log_path, kill_after=rng.uniform(1.2, 3.0) if kills < KILLS[kind] else None)
         if outcome is None:
             kills += 1
         else:
             break
-    assert kills == 5
+    assert kills == KILLS[kind]
     run_child(kind, tmp_path / "uninterrupted", log_path, kill_after=None)
     warehouse = open_kind(kind, str(crashed))
     try:

@@ -127,3 +127,20 @@ def test_replay_of_a_log_with_nothing_new_swaps_at_once(warehouse, chunk):
     log = ListLog([])
     progress = ReplayJob(warehouse=warehouse, log=log, request_id="empty", chunk_size=chunk).run()
     assert progress.phase == "done" and served_generation(warehouse).generation == 2
+
+
+def test_replay_from_the_warehouse_archive_equals_the_log(warehouse):
+    # Scale mode: the Redis stream is transport, raw_events is the store replay reads.
+    from analyticaflow.projections.archive import WarehouseArchive
+
+    log = ListLog(generated_stream(26, events=150, unknown_types=False))
+    projections_catch_up(warehouse=warehouse, log=log, chunk_size=70)
+    before = snapshot(warehouse)
+    archive = WarehouseArchive(warehouse)
+    assert archive.last_seq() == 150
+    assert [e.record for e in archive.read(after_seq=10, limit=5)] == [
+        e.record for e in log.read(after_seq=10, limit=5)
+    ]
+    progress = ReplayJob(warehouse=warehouse, log=archive, request_id="archive", chunk_size=60).run()
+    assert progress.phase == "done"
+    assert snapshot(warehouse) == before

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from analyticaflow.projections import control
+from analyticaflow.projections.archive import WarehouseArchive
 from analyticaflow.projections.generations import ensure_schema
 from analyticaflow.projections.replay import ReplayJob, replay_status
 from analyticaflow.warehouse.backends import WarehouseBusy, get_warehouse
@@ -78,6 +79,9 @@ class Command(BaseCommand):
                 f"{exc}. No projector heartbeat was found in {settings.DATA_DIR}; stop the other process or run "
                 "this command with the same ANALYTICAFLOW_DATA_DIR as the server."
             ) from exc
+        if settings.ANALYTICAFLOW_EVENT_LOG_URL.split(":", 1)[0] in {"redis", "rediss"}:
+            # Redis Streams are transport: the permanent store to replay from is the warehouse archive.
+            return warehouse, WarehouseArchive(warehouse)
         from analyticaflow.eventlog.backends import get_event_log
 
         return warehouse, get_event_log()
