@@ -13,9 +13,11 @@ What it does:
    (KPI), the source table (KPI grouped by source), the chart (time series by day) and the account list;
    the same for one ad account (grouped by campaign);
 4. reference in the same run: ``GET /healthz`` (a bare Django request through the same server) and
-   ``GET /projects/1/setup/`` (a simple logged-in page: the tracking setup).
+   ``GET /projects/1/setup/`` (a simple logged-in page: the tracking setup);
+5. the pages again in this process through Django's test client, as CPU time of the request's thread
+   (``time.thread_time``): a figure other processes loading the machine barely move.
 
-Times are measured by the client over loopback (they include HTTP and the client's own overhead): an upper
+HTTP times are measured by the client over loopback (they include HTTP and the client's own overhead): an upper
 bound of the server time.
 """
 
@@ -70,6 +72,37 @@ def row(name: str, samples: list[float], status: int, reference: float | None) -
     p95 = sorted(samples)[max(0, int(len(samples) * 0.95) - 1)]
     ratio = f"{p50 / reference:6.1f}" if reference else "     -"
     return f"| {name:<44} | {status} | {p50:8.1f} | {p95:8.1f} | {ratio} |"
+
+
+def cpu_per_request(data_dir: Path, count: int) -> list[str]:
+    """CPU milliseconds of the request thread per page, in this process (Django's test client)."""
+    import os
+
+    os.environ.update(ANALYTICAFLOW_DATA_DIR=str(data_dir), DJANGO_SETTINGS_MODULE="analyticaflow.settings")
+    import django
+
+    django.setup()
+    from django.test import Client
+
+    from analyticaflow.accounts.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(email="demo@analyticaflow.local"))
+    lines = ["| page (in-process) | CPU ms p50 | ÷ setup page |", "|---|---|---|"]
+    pages = [("/projects/1/setup/ (reference)", "/projects/1/setup/"),
+             ("/projects/1/ (dashboard shell)", "/projects/1/"),
+             ("/projects/1/utm-audit/", "/projects/1/utm-audit/"), ("/projects/", "/projects/")]
+    medians = {}
+    for name, path in pages:
+        client.get(path)
+        samples = []
+        for _ in range(count):
+            started = time.thread_time()
+            assert client.get(path).status_code == 200
+            samples.append((time.thread_time() - started) * 1000)
+        medians[name] = statistics.median(samples)
+        lines.append(f"| {name} | {medians[name]:.2f} | {medians[name] / medians[pages[0][0]]:.2f} |")
+    return lines
 
 
 def main() -> None:
@@ -141,8 +174,10 @@ def main() -> None:
                                                                      "date_to": window["date_to"]}), count),
                 reference),
         ]
-        print(f"data: {data_dir} ({args.size}); {count} sequential requests each")
+        print(f"data: {data_dir} ({'given' if args.data_dir else args.size}); {count} sequential requests each")
         print("\n".join(lines))
+        print()
+        print("\n".join(cpu_per_request(data_dir, count)))
     finally:
         server.terminate()
         server.wait(timeout=30)
