@@ -7,7 +7,8 @@ module computes those rows in Python and the report stages them.
 
 Per-order shares come from the engine itself: the journeys' (channel, campaign) pairs are relabeled so that
 each pair is one (order, touch combination); the engine's credit per pair is then credit per order and
-combination.
+combination. The model's credit arrays are read straight from the engine's registry: a result object per
+(order, combination) would cost more than everything else.
 
 - Touchpoint models (first, last, last non-direct, linear, time decay, position based) and Shapley (whose
   exact value is an equal split over each journey's distinct channels) give each order shares that sum to 1;
@@ -32,8 +33,9 @@ from datetime import timedelta
 
 import numpy as np
 
-from analyticaflow.attribution import DEFAULT_LOOKBACK, JourneySet, attribute, journeys_from_columns
+from analyticaflow.attribution import DEFAULT_LOOKBACK, AttributionOptions, JourneySet, journeys_from_columns
 from analyticaflow.attribution.contracts import epoch_us
+from analyticaflow.attribution.registry import model_named
 from analyticaflow.reports.attribution_report.inputs import EngineInputs, engine_inputs
 from analyticaflow.reports.attribution_report.sources import Window, conversions_sql, touchpoints_sql
 from analyticaflow.reports.currency import RateBook
@@ -61,7 +63,8 @@ def _per_order_pairs(journeys: JourneySet, inputs: EngineInputs) -> tuple[Journe
     keys, first, inverse = np.unique(np.concatenate([touch_keys, null_keys]), return_index=True,
                                      return_inverse=True)
     inverse = inverse.reshape(-1)
-    pairs = tuple((journeys.channels[channel], str(code)) for code, channel in enumerate(channels[first].tolist()))
+    names = journeys.channels
+    pairs = tuple((names[channel], None) for channel in channels[first].tolist())
     n_touch = len(touch_keys)
     relabeled = replace(journeys, pairs=pairs, touch_pair=inverse[:n_touch].astype(np.int64),
                         null_pair=inverse[n_touch:].astype(np.int64))
@@ -69,7 +72,7 @@ def _per_order_pairs(journeys: JourneySet, inputs: EngineInputs) -> tuple[Journe
 
 
 def order_credit(*, warehouse: Warehouse, project_id: int, currency: str, period: Period, rates: RateBook,
-                 model: str, lookback: timedelta = DEFAULT_LOOKBACK) -> dict[str, list]:
+                 model: str, lookback: timedelta = DEFAULT_LOOKBACK) -> dict[str, np.ndarray]:
     """The credit rows (``CREDIT_COLUMNS``) of ``model`` for the orders of ``period``. An order without
     touchpoints in its window gets one row with an empty combination (reported as direct)."""
     window = Window(period, lookback)
@@ -81,37 +84,49 @@ def order_credit(*, warehouse: Warehouse, project_id: int, currency: str, period
     inputs = engine_inputs(conversions=conversions, touchpoints=touchpoints, window=window, rates=rates)
     journeys = journeys_from_columns(touchpoints=inputs.touchpoints, conversions=inputs.conversions,
                                      lookback=window.lookback, data_end_us=epoch_us(window.data_end))
-    rows: dict[str, list] = {name: [] for name in CREDIT_COLUMNS}
-    for order_id in inputs.left_out_ids.tolist():
-        # No exchange rate: the engine leaves it out; one placeholder row lets the report leave it out of its
-        # sums and name it in its warning, as for every other model.
-        for column in CREDIT_COLUMNS:
-            rows[column].append(str(order_id) if column == "order_id" else 1.0 if "weight" in column else "")
-    if journeys.n_conversions == 0:
-        return rows
+    # No exchange rate: the engine leaves the order out; one placeholder row (no touch, weight 1) lets the report
+    # leave it out of its sums and name it in its warning, as for every other model.
+    left_out = inputs.left_out_ids.astype(str)
+    parts = [_rows(left_out, np.zeros(len(left_out), dtype=np.int64), np.ones(len(left_out)),
+                   np.ones(len(left_out)), inputs, placeholder=True)]
+    if journeys.n_conversions:
+        parts.append(_credited_rows(journeys, inputs, model))
+    return {name: np.concatenate([part[name] for part in parts]) for name in CREDIT_COLUMNS}
+
+
+def _credited_rows(journeys: JourneySet, inputs: EngineInputs, model: str) -> dict[str, np.ndarray]:
     relabeled, pair_conversion, pair_combo = _per_order_pairs(journeys, inputs)
-    result = attribute(journeys=relabeled, model=model)
-    values = journeys.conversion_value
-    total_value = float(values.sum())
+    # The engine's credit as arrays per pair (its registry), not one result object per (order, combination).
+    credit = model_named(model)(relabeled, AttributionOptions())
+    conversions, value = credit.pair_conversions, credit.pair_value
     n_conv = journeys.n_conversions
-    for credit in result.campaigns:
-        if credit.conversions == 0 and credit.value == 0:
-            continue
-        code = int(credit.campaign)
-        conversion, combo = int(pair_conversion[code]), int(pair_combo[code])
-        if conversion < n_conv:
-            value = float(values[conversion])
-            targets = [(conversion, credit.conversions, credit.value / value if value else credit.conversions)]
-        else:  # a channel only on non-converting paths (Markov): spread over every order
-            share = credit.value / total_value if total_value else 0.0
-            targets = [(index, credit.conversions / n_conv, share) for index in range(n_conv)]
-        synthetic = bool(inputs.synthetic[combo])
-        touch = inputs.combos[combo]
-        for index, weight, value_weight in targets:
-            rows["order_id"].append(str(inputs.conversion_ids[index]))
-            for column, field in zip(CREDIT_COLUMNS[1:6], ("source", "medium", "campaign", "channel", "click"),
-                                     strict=True):
-                rows[column].append("" if synthetic else getattr(touch, field))
-            rows["weight"].append(float(weight))
-            rows["value_weight"].append(float(value_weight))
-    return rows
+    values = journeys.conversion_value
+    credited = (conversions != 0) | (value != 0)
+    own = credited & (pair_conversion < n_conv)
+    order = pair_conversion[own]
+    order_value = values[order]
+    value_weight = np.divide(value[own], order_value, out=conversions[own].copy(), where=order_value > 0)
+    parts = [_rows(inputs.conversion_ids[order].astype(str), pair_combo[own], conversions[own], value_weight,
+                   inputs)]
+    # A channel only on non-converting paths (Markov) has no order of its own: spread over every order.
+    spread = np.flatnonzero(credited & (pair_conversion >= n_conv))
+    if len(spread):
+        total_value = float(values.sum())
+        every = np.tile(np.arange(n_conv), len(spread))
+        shares = np.repeat(value[spread] / total_value if total_value else np.zeros(len(spread)), n_conv)
+        parts.append(_rows(inputs.conversion_ids[every].astype(str), np.repeat(pair_combo[spread], n_conv),
+                           np.repeat(conversions[spread] / n_conv, n_conv), shares, inputs))
+    return {name: np.concatenate([part[name] for part in parts]) for name in CREDIT_COLUMNS}
+
+
+def _rows(order_ids: np.ndarray, combos: np.ndarray, weight: np.ndarray, value_weight: np.ndarray,
+          inputs: EngineInputs, *, placeholder: bool = False) -> dict[str, np.ndarray]:
+    """Credit rows; a synthetic (no touchpoint) combination, or a placeholder, has every touch column empty."""
+    columns: dict[str, np.ndarray] = {"order_id": order_ids.astype(object)}
+    empty = np.ones(len(combos), dtype=bool) if placeholder or not len(inputs.combos) else inputs.synthetic[combos]
+    for column, field in zip(CREDIT_COLUMNS[1:6], ("source", "medium", "campaign", "channel", "click"), strict=True):
+        table = np.array([getattr(combo, field) for combo in inputs.combos] or [""], dtype=object)
+        columns[column] = np.where(empty, "", table[np.minimum(combos, len(table) - 1)]).astype(object)
+    columns["weight"] = np.asarray(weight, dtype=np.float64)
+    columns["value_weight"] = np.asarray(value_weight, dtype=np.float64)
+    return columns
