@@ -32,6 +32,7 @@ def page_config(project: Project) -> dict:
             **report_urls(project),
             "setup": reverse("web:project-setup", args=[project.id]),
             "settings": reverse("web:project-settings", args=[project.id]),
+            "integrations": reverse("web:integrations", args=[project.id]),
             "utm_audit_page": reverse("web:utm-audit", args=[project.id]),
         },
         "metrics": metric_catalog(),

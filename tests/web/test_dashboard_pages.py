@@ -46,6 +46,7 @@ def test_the_page_config_names_the_project_the_report_urls_and_the_metric_regist
     assert config["urls"]["timeseries"] == base + "timeseries"
     assert config["urls"]["accounts"] == base + "accounts"
     assert config["urls"]["utm_audit"] == base + "utm-audit"
+    assert config["urls"]["integrations"] == f"/projects/{shop.id}/integrations/"  # where the empty state leads
     metrics = config["metrics"]
     assert metrics["spend"]["format"] == "money" and metrics["spend"]["higher_is_better"] is False
     assert metrics["roas"]["format"] == "ratio" and metrics["roas"]["higher_is_better"] is True
