@@ -20,9 +20,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
-from analyticaflow.attribution import DEFAULT_LOOKBACK
+from analyticaflow.attribution import DEFAULT_LOOKBACK, model_names
 from analyticaflow.errors import InvalidInput
+from analyticaflow.reports.attribution_report.catalog import MODEL_TEXT
+from analyticaflow.reports.attribution_report.order_credit import credited_from_stage, order_credit
 from analyticaflow.warehouse.dialects import Dialect
 
 LOOKBACK: timedelta = DEFAULT_LOOKBACK  # 30 days before the order, the order's own instant included
@@ -88,6 +91,11 @@ MODELS: dict[str, AttributionModel] = {
 }
 
 
+# Every other model of the attribution engine, computed per order in Python and staged for the SQL.
+MODELS.update({
+    name: AttributionModel(name, MODEL_TEXT[name][1], credited_from_stage, stage=partial(order_credit, model=name))
+    for name in model_names() if name not in MODELS
+})
 DEFAULT_MODEL = "last_touch"
 
 
