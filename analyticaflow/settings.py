@@ -44,7 +44,6 @@ INSTALLED_APPS = [
     "analyticaflow.projections",
     "analyticaflow.reports",
     "analyticaflow.channelgroups",
-    "analyticaflow.channelgroups",
     "analyticaflow.jobs",
     "analyticaflow.integrations",
     # The shop-side outbox app (self-contained; installed here so its migrations and tests run with the suite).
