@@ -32,7 +32,8 @@ def browser():
 
 
 def log_in(browser, url, email, password, *, width=1280, height=800):
-    page = browser.new_page(viewport={"width": width, "height": height})
+    # Reduced motion: the chart draws without animating, so screenshots show it finished.
+    page = browser.new_page(viewport={"width": width, "height": height}, reduced_motion="reduce")
     page.goto(f"{url}/login/")
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", password)

@@ -1,6 +1,7 @@
 // The dashboard's bar chart (Chart.js, vendored: window.Chart). One chart per canvas, updated in place.
 
 const BRAND = "#4f46e5";
+const REDUCED_MOTION = window.matchMedia("(prefers-reduced-motion: reduce)");
 const COMPARE = "#c7d2fe";
 const UTC = { timeZone: "UTC" };
 const formats = {
@@ -35,7 +36,7 @@ export function renderChart(canvas, { labels, current, previous, currentLabel, p
   const options = {
     responsive: true,
     maintainAspectRatio: false,
-    animation: { duration: 200 },
+    animation: REDUCED_MOTION.matches ? false : { duration: 200 },
     interaction: { mode: "index", intersect: false },
     scales: {
       x: { grid: { display: false }, ticks: { maxRotation: 0, autoSkip: true, autoSkipPadding: 12 } },
