@@ -208,6 +208,7 @@ SPECTACULAR_SETTINGS = {
         "ChannelGroupEnum": "analyticaflow.channelgroups.rules.GROUPS",
         "AttributionGroupByEnum": "analyticaflow.reports.attribution_report.query.GROUPINGS",
         "ReportGroupByEnum": "analyticaflow.metrics.registry.GROUPINGS",
+        "AttributionModelEnum": "analyticaflow.reports.attribution.MODELS",
     },
     # The capture endpoints are served before Django; this hook describes them in the schema too.
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
