@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -239,6 +239,12 @@ def integration_sync_request(*, integration: Integration) -> Job:
 def integration_disconnect(*, integration: Integration) -> None:
     """Delete the integration, its encrypted credentials, pending links and history (warehouse rows stay)."""
     integration.delete()
+
+
+def links_delete_expired(*, now: datetime) -> int:
+    """Forget OAuth links a day after they expired (an unfinished one with what it holds encrypted)."""
+    deleted, _ = LinkRequest.objects.filter(expires_at__lt=now - timedelta(days=1)).delete()
+    return deleted
 
 
 def integrations_enqueue_due(*, now: datetime) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from analyticaflow.integrations.services import SYNC_JOB, integrations_enqueue_due
+from analyticaflow.integrations.services import SYNC_JOB, integrations_enqueue_due, links_delete_expired
 from analyticaflow.integrations.syncing import integration_sync
 from analyticaflow.jobs.registry import JobContext, job, periodic
 
@@ -17,3 +17,8 @@ def sync(*, integration_id: int, kind: str, job: JobContext) -> None:
 @periodic("integrations.daily_syncs")
 def daily_syncs(*, now: datetime) -> None:
     integrations_enqueue_due(now=now)
+
+
+@periodic("integrations.expired_links")
+def expired_links(*, now: datetime) -> None:
+    links_delete_expired(now=now)

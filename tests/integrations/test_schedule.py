@@ -68,3 +68,39 @@ def test_the_scheduler_tick_runs_the_daily_schedule(project, settings):
     result = jobs_tick()
     assert result["periodic"]["integrations.daily_syncs"] == "ok"
     assert Job.objects.get().kwargs["kind"] == "daily"
+
+
+@pytest.mark.django_db
+def test_links_are_forgotten_a_day_after_they_expire(project, owner):
+    from analyticaflow.integrations.models import LinkRequest
+    from analyticaflow.integrations.services import links_delete_expired
+
+    integration = Integration.objects.create(project=project, platform="meta_ads")
+    now = datetime.now(UTC)
+    for hours in (-30, -20, 1):
+        LinkRequest.objects.create(integration=integration, user=owner, state_hash=f"h{hours}", redirect_uri="x",
+                                   ciphertext="af1.sealed", expires_at=now + timedelta(hours=hours))
+    assert links_delete_expired(now=now) == 1
+    assert sorted(LinkRequest.objects.values_list("state_hash", flat=True)) == ["h-20", "h1"]
+
+
+@pytest.mark.django_db
+def test_the_dashboard_menu_lists_the_linked_accounts(project):
+    from analyticaflow.integrations.selectors import integration_menu_accounts
+
+    Integration.objects.create(project=project, platform="meta_ads", account_id="1234567890",
+                               account_name="Shop EU", account_currency="EUR", account_time_zone="Europe/Berlin",
+                               status="ok")
+    Integration.objects.create(project=project, platform="google_ads", account_id="5556667777",
+                               account_name="Shop JP", account_currency="JPY", account_time_zone="Asia/Tokyo",
+                               status="syncing")
+    Integration.objects.create(project=project, platform="instagram", account_id="178414", account_name="shop",
+                               account_time_zone="America/Los_Angeles", status="reauth_required")
+    Integration.objects.create(project=project, platform="twitter_ads")  # not linked yet: not in the menu
+    menu = integration_menu_accounts(project_id=project.id)
+    assert [(entry["source"], entry["platform_label"], entry["account_id"], entry["name"], entry["currency"],
+             entry["status"]) for entry in menu] == [
+        ("google_ads", "Google Ads", "5556667777", "Shop JP", "JPY", "syncing"),
+        ("instagram", "Instagram", "178414", "shop", None, "reauth_required"),
+        ("meta_ads", "Meta Ads", "1234567890", "Shop EU", "EUR", "ok"),
+    ]
