@@ -14,6 +14,7 @@ from analyticaflow.eventlog.contracts import EVENT_TYPES, EventRecord
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ONE_MICROSECOND = timedelta(microseconds=1)
 MAX_MESSAGE_ID_LENGTH = 256
+EVENT_TYPES_SET = frozenset(EVENT_TYPES)
 
 
 def to_micros(moment: datetime) -> int:
@@ -38,9 +39,30 @@ def check_records(records: Sequence[EventRecord]) -> None:
     """Raise ``ValueError`` naming the first record that breaks the contract; nothing is appended then.
 
     Capture validates the messages it accepts; this guards the log against a caller's programming error so
-    that a bad record fails its whole call before anything is written.
+    that a bad record fails its whole call before anything is written. It runs on every appended event, so a
+    record of the usual shape (exact types, UTC instants) passes one inlined test; any other record gets the
+    detailed check, which also names what is wrong.
     """
+    types, utc = EVENT_TYPES_SET, UTC
     for index, record in enumerate(records):
+        if (
+            type(record) is EventRecord
+            and type(record.project_id) is int
+            and record.project_id > 0
+            and type(record.message_id) is str
+            and 0 < len(record.message_id) <= MAX_MESSAGE_ID_LENGTH
+            and type(record.type) is str
+            and record.type in types
+            and (record.name is None or type(record.name) is str)
+            and (record.anonymous_id is None or type(record.anonymous_id) is str)
+            and (record.user_id is None or type(record.user_id) is str)
+            and type(record.timestamp) is datetime
+            and record.timestamp.tzinfo is utc
+            and type(record.received_at) is datetime
+            and record.received_at.tzinfo is utc
+            and type(record.payload) is bytes
+        ):
+            continue
         problem = _record_problem(record)
         if problem:
             raise ValueError(f"event record {index}: {problem}")

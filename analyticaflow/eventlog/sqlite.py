@@ -137,6 +137,28 @@ def row_of(record: EventRecord) -> tuple:
     )
 
 
+def rows_of(records: Sequence[EventRecord]) -> list[tuple]:
+    """``row_of`` for every record, converting each distinct ``received_at`` once (a request's records share it)."""
+    rows = []
+    last_received_at, last_received_us = None, 0
+    for record in records:
+        received_at, payload = record.received_at, record.payload
+        if received_at is not last_received_at:
+            last_received_at, last_received_us = received_at, to_micros(received_at)
+        rows.append((
+            record.project_id,
+            record.message_id,
+            record.type,
+            record.name,
+            record.anonymous_id,
+            record.user_id,
+            to_micros(record.timestamp),
+            last_received_us,
+            payload if type(payload) is bytes else bytes(payload),
+        ))
+    return rows
+
+
 def stored_event_of(row: Sequence) -> StoredEvent:
     seq, project_id, message_id, type_, name, anonymous_id, user_id, timestamp_us, received_at_us, payload = row
     record = EventRecord(
@@ -190,7 +212,7 @@ class SqliteEventLog:
         check_records(records)
         if not records:
             return AppendResult(stored=0, duplicates=0)
-        pending = _PendingAppend(rows=[row_of(record) for record in records])
+        pending = _PendingAppend(rows=rows_of(records))
         with self._lock:
             if self._closed:
                 raise EventLogUnavailable("The event log is closed.")

@@ -32,13 +32,16 @@ def parse_time(value: Any) -> datetime | None:
         return None
     try:
         parsed = datetime.fromisoformat(value)
-        return parsed.astimezone(UTC) if parsed.tzinfo is not None else None
+        zone = parsed.tzinfo
+        if zone is UTC:  # "Z" and "+00:00", what the SDKs send: already the answer
+            return parsed
+        return parsed.astimezone(UTC) if zone is not None else None
     except (ValueError, OverflowError):
         return None
 
 
 # The kinds of the fields the spec defines, checked on every message type when present and not null.
-ID, TEXT, OBJECT, TIME = range(4)
+ID, TEXT, OBJECT, TIME = range(4)  # ordered: the kinds up to TEXT take a string
 FIELD_KINDS: dict[str, int] = {
     "messageId": TEXT,
     "anonymousId": ID,
@@ -102,8 +105,13 @@ def validate_message(message: dict[str, Any], schema: MessageSchema) -> dict[str
         kind = kinds.get(name)
         if kind is None or value is None:
             continue
-        if kind == OBJECT and type(value) is dict:
-            continue  # the commonest case, decided without a call
+        # The commonest cases, decided without a call: an object where one belongs, a short id or text.
+        value_type = type(value)
+        if value_type is dict:
+            if kind == OBJECT:
+                continue
+        elif value_type is str and kind <= TEXT and len(value) <= MAX_TEXT_LENGTH:
+            continue
         reason = _field_reason(kind, value)
         if reason is not None:
             errors[name] = [reason]

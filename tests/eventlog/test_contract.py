@@ -168,6 +168,11 @@ def test_a_call_with_an_invalid_record_stores_nothing_of_that_call(event_log):
         ({"timestamp": datetime(2024, 1, 1)}, "timestamp"),  # naive: ambiguous instant
         ({"payload": "not bytes"}, "payload"),
         ({"user_id": 42}, "user_id"),
+        ({"project_id": True}, "project_id"),  # a bool is not a project id
+        ({"message_id": "m" * 257}, "message_id"),
+        ({"type": ["track"]}, "type"),  # unhashable: still a ValueError naming the field
+        ({"name": 5}, "name"),
+        ({"received_at": datetime(2024, 1, 1)}, "received_at"),
     ],
 )
 def test_records_breaking_the_contract_are_refused_before_anything_is_written(event_log, change, message):
@@ -241,3 +246,25 @@ def test_payload_stays_valid_json_of_the_original_message(event_log):
 
     assert orjson.loads(stored.record.payload) == message
     assert stored.record.received_at == MOMENT
+
+
+@pytest.mark.parametrize(
+    ("change", "timestamp_text", "payload"),
+    [
+        ({}, "2024-03-10T12:00:00.123456+00:00", b'{"k": 1}'),
+        ({"timestamp": datetime(2024, 3, 10, 14, 0, 0, 5, tzinfo=timezone(timedelta(hours=2)))},
+         "2024-03-10T12:00:00.000005+00:00", b'{"k": 1}'),
+        ({"payload": bytearray(b'{"k": 1}')}, "2024-03-10T12:00:00.123456+00:00", b'{"k": 1}'),
+        ({"payload": memoryview(b'{"k": 2}')}, "2024-03-10T12:00:00.123456+00:00", b'{"k": 2}'),
+    ],
+    ids=["utc", "another-offset", "bytearray", "memoryview"],
+)
+def test_records_of_every_accepted_shape_are_stored_as_utc_instants_and_bytes(event_log, change, timestamp_text,
+                                                                                payload):
+    fields = {"payload": b'{"k": 1}'} | change
+
+    event_log.append([record("m", **fields)])
+
+    (stored,) = event_log.read(after_seq=0, limit=10)
+    assert stored.record.timestamp.isoformat() == timestamp_text
+    assert type(stored.record.payload) is bytes and stored.record.payload == payload

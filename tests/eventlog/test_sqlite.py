@@ -10,6 +10,7 @@ import sys
 import textwrap
 import threading
 import time
+from datetime import UTC, datetime
 
 import pytest
 
@@ -313,3 +314,17 @@ def test_a_log_whose_file_became_unopenable_refuses_appends_at_once_and_recovers
         assert [event.record.message_id for event in log.read(after_seq=0, limit=10)] == ["stored"]
     finally:
         log.close()
+
+
+def test_each_record_keeps_its_own_instants_when_a_call_mixes_arrival_times(sqlite_log):
+    first, second = datetime(2024, 3, 10, 12, 0, tzinfo=UTC), datetime(2024, 3, 10, 12, 0, 0, 1, tzinfo=UTC)
+    arrivals = [first, second, first, first, second]
+
+    sqlite_log.append([record(f"m{n}", received_at=at, timestamp=at) for n, at in enumerate(arrivals)])
+
+    stored = sqlite_log.read(after_seq=0, limit=10)
+    assert [event.record.received_at for event in stored] == arrivals
+    assert [event.record.timestamp for event in stored] == arrivals
+    raw = sqlite_log.reader_connection().execute("SELECT received_at_us FROM events ORDER BY seq").fetchall()
+    at_first, at_second = 1_710_072_000_000_000, 1_710_072_000_000_001  # microseconds since the epoch
+    assert [micros for (micros,) in raw] == [at_first, at_second, at_first, at_first, at_second]

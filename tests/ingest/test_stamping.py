@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from analyticaflow.ingest.schema import parse_time
-from analyticaflow.ingest.stamping import format_time, stamp_message
+from analyticaflow.ingest.stamping import MINUTE_TEXTS_LIMIT, format_time, stamp_message
 
 RECEIVED = datetime(2024, 5, 1, 12, 0, 8, 250000, tzinfo=UTC)
 RECEIVED_TEXT = "2024-05-01T12:00:08.250Z"
@@ -57,10 +57,22 @@ def test_timestamp_formats(text, expected):
         (datetime(2024, 5, 1, 12, 0, 3, tzinfo=UTC), "2024-05-01T12:00:03.000Z"),
         (datetime(2024, 5, 1, 12, 0, 3, 123456, tzinfo=UTC), "2024-05-01T12:00:03.123456Z"),
         (datetime(2024, 5, 1, 14, 0, 3, tzinfo=timezone(timedelta(hours=2))), "2024-05-01T12:00:03.000Z"),
+        (datetime(2024, 5, 1, 0, 30, 3, 5, tzinfo=timezone(timedelta(hours=1))), "2024-04-30T23:30:03.000005Z"),
+        (datetime(2024, 12, 31, 23, 59, 59, 999000, tzinfo=UTC), "2024-12-31T23:59:59.999Z"),
+        (datetime(5, 1, 2, 3, 4, 5, 6000, tzinfo=UTC), "0005-01-02T03:04:05.006Z"),
     ],
 )
 def test_times_are_written_in_utc_with_z(moment, text):
     assert format_time(moment) == text
+
+
+def test_times_stay_exact_across_more_minutes_than_the_text_cache_holds():
+    start = datetime(2024, 5, 1, tzinfo=UTC)
+    for minute in range(0, 3 * MINUTE_TEXTS_LIMIT, 7):
+        moment = start + timedelta(minutes=minute, seconds=minute % 60, milliseconds=minute % 1000)
+        day, hour, minute_of_hour = 1 + minute // 1440, minute // 60 % 24, minute % 60
+        expected = f"2024-05-{day:02}T{hour:02}:{minute_of_hour:02}:{minute % 60:02}.{minute % 1000:03}Z"
+        assert format_time(moment) == expected
 
 
 @pytest.mark.parametrize(
