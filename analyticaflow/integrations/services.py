@@ -242,8 +242,13 @@ def integration_disconnect(*, integration: Integration) -> None:
 
 
 def links_delete_expired(*, now: datetime) -> int:
-    """Forget OAuth links a day after they expired (an unfinished one with what it holds encrypted)."""
-    deleted, _ = LinkRequest.objects.filter(expires_at__lt=now - timedelta(days=1)).delete()
+    """Forget OAuth links a day after they expired (an unfinished one with what it holds encrypted), and
+    integrations whose connection was started but never finished, once none of their links can still finish."""
+    cutoff = now - timedelta(days=1)
+    deleted, _ = LinkRequest.objects.filter(expires_at__lt=cutoff).delete()
+    abandoned = (Integration.objects.filter(account_id="", created_at__lt=cutoff)
+                 .exclude(link_requests__expires_at__gte=cutoff))
+    Integration.objects.filter(id__in=list(abandoned.values_list("id", flat=True))).delete()
     return deleted
 
 

@@ -33,9 +33,9 @@ class EmbeddedRunner:
         self._workers: list[threading.Thread] = []
 
     def start(self, *, recover: bool = True) -> None:
-        """Start the threads. ``recover``: this process is the only runner, so every running job is an orphan."""
+        """Start the threads. ``recover``: first requeue the jobs of runners that died (a crash or a restart)."""
         if recover:
-            services.jobs_requeue_orphans(every_running=True)
+            services.jobs_requeue_orphans(at_start=True)
             connection.close()
         for number in range(self.threads):
             thread = threading.Thread(target=self._work, name=f"analyticaflow-job-{number + 1}", daemon=True)

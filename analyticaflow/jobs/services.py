@@ -197,12 +197,37 @@ def job_retry_later(*, job_id: int, runner: str, error: str, delay: float) -> da
 ORPHANED = "The runner stopped while running this job (crash or restart); it runs again."
 
 
-def jobs_requeue_orphans(*, now: datetime | None = None, every_running: bool = False) -> int:
-    """Running jobs whose runner is gone (lease expired, or all of them at an embedded start) go back to the queue;
-    those already at their last attempt fail."""
+def runner_alive(runner: str) -> bool:
+    """Whether the process named in ``runner`` (``[celery:]host:pid:thread``) may still run; only a process of
+    this host other than this one can be checked, others count as alive (their lease decides)."""
+    parts = runner.removeprefix("celery:").split(":")
+    if len(parts) < 3 or parts[0] != socket.gethostname():
+        return True
+    try:
+        pid = int(parts[1])
+    except ValueError:
+        return True
+    if pid == os.getpid():
+        return False  # this process is starting: nothing of it runs yet
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def jobs_requeue_orphans(*, now: datetime | None = None, at_start: bool = False) -> int:
+    """Running jobs whose runner is gone go back to the queue (those at their last attempt fail): their lease
+    expired, or, when a runner starts (``at_start``), their process on this host no longer exists."""
     now = now or timezone.now()
     orphaned = Q(status=JobStatus.RUNNING)
-    if not every_running:
+    if at_start:
+        dead = [job_id for job_id, runner in Job.objects.filter(orphaned).values_list("id", "runner")
+                if not runner_alive(runner)]
+        orphaned &= Q(lease_expires_at__lt=now) | Q(id__in=dead)
+    else:
         orphaned &= Q(lease_expires_at__lt=now)
     exhausted = Job.objects.filter(orphaned, attempts__gte=F("max_attempts")).update(
         status=JobStatus.FAILED, finished_at=now, lease_expires_at=None, last_error=ORPHANED

@@ -157,3 +157,18 @@ def test_the_platform_catalogue(api_as, owner, db):
     google_fields = {field["name"]: field for field in platforms["google_ads"]["settings"]}
     assert google_fields["customer_id"]["help"] == "Expected a 10-digit customer id like 123-456-7890."
     assert google_fields["level"]["choices"] == ["campaign", "ad_group", "ad"]
+
+
+def test_the_integrations_api_is_in_the_openapi_schema(api_as, owner):
+    schema = api_as(owner).get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    paths = schema["paths"]
+    base = "/api/v1/projects/{project_id}/integrations"
+    assert {"get", "post"} <= set(paths[base])
+    assert {"get", "patch", "delete"} <= set(paths[f"{base}/{{integration_id}}"])
+    for action in ("sync", "reconnect", "accounts", "runs"):
+        assert f"{base}/{{integration_id}}/{action}" in paths
+    assert "/api/v1/integrations/platforms" in paths
+    created = schema["components"]["schemas"]["IntegrationCreated"]["properties"]
+    assert {"authorize_url", "status", "backfill", "account"} <= set(created)
+    assert schema["components"]["schemas"]["IntegrationStatusEnum"]["enum"] == [
+        "pending", "syncing", "ok", "error", "reauth_required"]

@@ -80,8 +80,14 @@ def test_links_are_forgotten_a_day_after_they_expire(project, owner):
     for hours in (-30, -20, 1):
         LinkRequest.objects.create(integration=integration, user=owner, state_hash=f"h{hours}", redirect_uri="x",
                                    ciphertext="af1.sealed", expires_at=now + timedelta(hours=hours))
-    assert links_delete_expired(now=now) == 1
+    abandoned = Integration.objects.create(project=project, platform="google_ads")
+    LinkRequest.objects.create(integration=abandoned, user=owner, state_hash="old", redirect_uri="x",
+                               expires_at=now - timedelta(hours=40))
+    Integration.objects.filter(id__in=[integration.id, abandoned.id]).update(created_at=now - timedelta(days=2))
+    assert links_delete_expired(now=now) == 2
     assert sorted(LinkRequest.objects.values_list("state_hash", flat=True)) == ["h-20", "h1"]
+    # A connection started but never finished goes too, once no link of it can finish; the others stay.
+    assert list(Integration.objects.values_list("id", flat=True)) == [integration.id]
 
 
 @pytest.mark.django_db

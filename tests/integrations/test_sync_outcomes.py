@@ -154,3 +154,24 @@ def test_a_refused_login_comes_back_as_a_message(google_fake, api_as, owner, pro
     assert response.redirect_chain[-1][0] == f"/projects/{project.id}/integrations/"
     assert "Connecting failed: The authorization was not granted: access_denied." in response.content.decode()
     assert Integration.objects.get().status == "pending"
+
+
+def test_a_long_rate_limit_pause_comes_back_at_the_platforms_time(meta_fake, api_as, owner, project, browser,
+                                                                  warehouse):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    case, fake = meta_fake
+    client = api_as(owner)
+    link_account(client=client, browser=browser, project=project, case=case, run_jobs=False)
+    # Meta says the account may call again in 60 minutes: nobody waits inside the call; the job comes back then.
+    fake.inject("rate_limit", path=r"/act_\d+/insights$", minutes=60)
+    assert jobs_run_until_idle() == ["retry"]
+    job = Job.objects.get()
+    wait = (job.run_after - timezone.now()).total_seconds()
+    assert 3500 < wait <= 3600
+    body = state(client, project, Integration.objects.get().id)
+    assert body["status"] == "syncing" and body["error_message"].startswith("Temporary problem (attempt 1 of 6)")
+    assert jobs_run_until_idle(now=timezone.now() + timedelta(hours=1, minutes=1)) == ["done"]
+    assert state(client, project, body["id"])["status"] == "ok"

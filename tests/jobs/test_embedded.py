@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -14,6 +15,7 @@ from analyticaflow.jobs.embedded import EmbeddedRunner
 from analyticaflow.jobs.models import Job
 from analyticaflow.jobs.services import job_enqueue
 from tests.jobs import sample_jobs
+from tests.jobs.test_queue import dead_pid
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -51,8 +53,9 @@ def test_worker_threads_run_committed_jobs_at_once_and_the_scheduler_ticks():
 
 def test_a_restart_resumes_queued_and_interrupted_jobs():
     Job.objects.create(name="tests.record", kwargs={"value": "queued before the restart"})
+    # The server process that ran it was killed: its lease has minutes left, but its process is gone.
     interrupted = Job.objects.create(name="tests.record", kwargs={"value": "interrupted"}, status="running",
-                                     attempts=1, runner="gone:123:analyticaflow-job-1",
+                                     attempts=1, runner=f"{socket.gethostname()}:{dead_pid()}:analyticaflow-job-1",
                                      lease_expires_at=timezone.now() + timedelta(minutes=5))
     runner = EmbeddedRunner(threads=1, tick_seconds=60, poll_seconds=0.2)
     runner.start()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import random
+import socket
+import subprocess
 from datetime import timedelta
 
 import pytest
@@ -135,16 +138,29 @@ def test_orphans_go_back_to_the_queue_and_exhausted_ones_fail():
     assert "stopped while running this job" in expired.last_error
     assert alive.status == "running"
     assert spent.status == "failed"
-    # At an embedded start this process is the only runner: every running job is an orphan.
-    assert services.jobs_requeue_orphans(every_running=True) == 1
-    alive.refresh_from_db()
-    assert alive.status == "queued"
+    # When a runner starts, jobs of dead processes on this host are orphans at once, whatever their lease.
+    host = socket.gethostname()
+    crashed = Job.objects.create(name="tests.record", status="running", attempts=1, runner=f"{host}:{dead_pid()}:t",
+                                 lease_expires_at=now + timedelta(minutes=1))
+    sibling = Job.objects.create(name="tests.record", status="running", attempts=1,
+                                 runner=f"{host}:{os.getppid()}:t", lease_expires_at=now + timedelta(minutes=1))
+    assert services.jobs_requeue_orphans(now=now, at_start=True) == 1
+    crashed.refresh_from_db(), sibling.refresh_from_db(), alive.refresh_from_db()
+    assert crashed.status == "queued" and sibling.status == "running" and alive.status == "running"
+
+
+def dead_pid() -> int:
+    """The id of a process that has exited."""
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
 
 
 def test_a_runner_that_lost_the_job_cannot_finish_it():
     job = services.job_enqueue(name="tests.record", kwargs={"value": "v"})
     claimed = services.job_claim(job_id=job.id, runner="first")
-    services.jobs_requeue_orphans(every_running=True)  # e.g. the lease expired and it was requeued
+    Job.objects.filter(id=job.id).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    services.jobs_requeue_orphans()  # its lease expired: it was requeued
     services.job_claim(job_id=job.id, runner="second")
     assert job_execute(job=claimed, runner="first") == "done"  # its function ran, but the row is not its own
     job.refresh_from_db()

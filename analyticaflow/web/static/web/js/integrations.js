@@ -59,6 +59,9 @@ function actions(integration) {
   if (integration.accounts_to_choose) {
     buttons.push(`<a class="button primary small" href="/projects/${config.project.id}/integrations/${id}/accounts/">Choose accounts</a>`);
   }
+  if (!integration.account && !integration.accounts_to_choose) {
+    buttons.push(`<button class="button primary small" type="button" data-action="reconnect" data-id="${id}">Continue connecting</button>`);
+  }
   if (integration.account && integration.status !== "reauth_required") {
     const busy = integration.status === "syncing";
     buttons.push(`<button class="button small" type="button" data-action="sync" data-id="${id}"${busy ? " disabled" : ""}>Sync now</button>`);
