@@ -6,8 +6,10 @@ creates uniquely named stages (touch groups, exchange rates) and drops them at t
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -83,20 +85,62 @@ def arrow_records(table: pa.Table) -> list[dict[str, Any]]:
     return table.to_pylist()
 
 
+_PERIODS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="report-period")
+
+
+class Scratch:
+    """The relations one period's statements create (staged Arrow tables, materialized rows); all on the
+    creating thread's connection, dropped by :meth:`drop` on that same thread."""
+
+    def __init__(self, warehouse: Warehouse, token: str) -> None:
+        self.warehouse, self.token = warehouse, token
+        self.stages: list[str] = []
+        self.tables: list[str] = []
+
+    def stage(self, spec: TableSpec, columns: dict[str, list[Any]]) -> str:
+        name = f"{spec.name}_{self.token}_{len(self.stages)}"
+        schema = pa.schema([pa.field(c.name, pa.string() if c.type is TEXT else pa.date32() if c.type is DATE
+                                     else pa.float64(), nullable=c.nullable) for c in spec.columns])
+        data = pa.Table.from_arrays([pa.array(columns[f.name], type=f.type) for f in schema], schema=schema)
+        self.warehouse.stage(name, spec, data)
+        self.stages.append(name)
+        return name
+
+    def materialize(self, select: Sql) -> str:
+        name = f"report_rows_{self.token}_{len(self.tables)}"
+        for statement in self.warehouse.dialect.materialize(name, select):
+            self.warehouse.execute(statement)
+        self.tables.append(name)
+        return name
+
+    def drop(self) -> None:
+        for name in self.stages:
+            self.warehouse.drop_stage(name)
+        for name in self.tables:
+            for statement in self.warehouse.dialect.drop_table(name):
+                self.warehouse.execute(statement)
+        self.stages.clear()
+        self.tables.clear()
+
+
 class ReportRun:
     def __init__(self, *, warehouse: Warehouse, query: ReportQuery, rates: RateBook) -> None:
         self.warehouse = warehouse
         self.dialect = warehouse.dialect
         self.query = query
         self.rates = rates
-        self._stages: list[str] = []  # staged relations (Arrow)
-        self._tables: list[str] = []  # materialized rows
-        self._credits: dict[Period, str] = {}  # staged credit rows per period
         self._catalog: CampaignCatalog | None = None
+        self._catalog_lock = threading.Lock()
+        self._prepared = False
+        self._prepared_lock = threading.Lock()
         self.token = uuid.uuid4().hex[:12]
 
     # --- shared lookups ----------------------------------------------------------------------------------
     def catalog(self) -> CampaignCatalog:
+        with self._catalog_lock:
+            return self._load_catalog()
+
+    def _load_catalog(self) -> CampaignCatalog:
         if self._catalog is None:
             rows = self.warehouse.query(Sql(
                 "SELECT source, account_id, campaign_id, campaign_name, campaign_key, max(date) AS last_date "
@@ -106,16 +150,7 @@ class ReportRun:
             self._catalog = CampaignCatalog(rows)
         return self._catalog
 
-    def _stage(self, spec: TableSpec, columns: dict[str, list[Any]]) -> str:
-        name = f"{spec.name}_{self.token}_{len(self._stages)}"
-        schema = pa.schema([pa.field(c.name, pa.string() if c.type is TEXT else pa.date32() if c.type is DATE
-                                     else pa.float64(), nullable=c.nullable) for c in spec.columns])
-        data = pa.Table.from_arrays([pa.array(columns[f.name], type=f.type) for f in schema], schema=schema)
-        self.warehouse.stage(name, spec, data)
-        self._stages.append(name)
-        return name
-
-    def stage_touch_groups(self, combos: Iterable[TouchCombo]) -> str:
+    def stage_touch_groups(self, scratch: Scratch, combos: Iterable[TouchCombo]) -> str:
         """The touch-group relation of the given touchpoint combinations, with the combinations that fail the
         report's filters left out (so inner joins drop their rows)."""
         catalog, filters = self.catalog(), self.query.filters
@@ -130,60 +165,73 @@ class ReportRun:
                 columns[name].append(value)
             for name, value in _group_columns(group).items():
                 columns[name].append(value)
-        return self._stage(TOUCH_GROUPS_STAGE, columns)
+        return scratch.stage(TOUCH_GROUPS_STAGE, columns)
 
-    def _credit_stage(self, period: Period) -> str | None:
-        """The credit rows of an attribution model computed outside SQL, staged (once per period)."""
+    def _credit_stage(self, scratch: Scratch, period: Period) -> str | None:
+        """The credit rows of an attribution model computed outside SQL, staged for the period."""
         model = attribution_model(self.query.attribution_model)
         if model.stage is None:
             return None
-        if period not in self._credits:
-            rows = model.stage(warehouse=self.warehouse, project_id=self.query.project_id,
-                               currency=self.query.currency, period=period, rates=self.rates)
-            self._credits[period] = self._stage(CREDIT_ROWS, rows)
-        return self._credits[period]
+        rows = model.stage(warehouse=self.warehouse, project_id=self.query.project_id, currency=self.query.currency,
+                           period=period, rates=self.rates)
+        return scratch.stage(CREDIT_ROWS, rows)
 
-    def _materialize(self, text: str, values: dict[str, Any]) -> str:
-        name = f"report_rows_{self.token}_{len(self._tables)}"
-        for statement in self.dialect.materialize(name, bound(text, values)):
-            self.warehouse.execute(statement)
-        self._tables.append(name)
-        return name
+    # --- the periods ---------------------------------------------------------------------------------------
+    def collect_all(self, periods: list[tuple[Period, str]]) -> list[PeriodResult]:
+        """Each (period, label) collected; on DuckDB the periods run side by side (each thread has its own
+        cursor, so each period's scratch relations live and die on its thread)."""
+        self._before_periods()
+        if len(periods) > 1 and self.dialect.name == "duckdb":
+            futures = [_PERIODS.submit(self.collect, period, label) for period, label in periods]
+            return [future.result() for future in futures]
+        return [self.collect(period, label) for period, label in periods]
+
+    def _before_periods(self) -> None:
+        """What every period shares, done once per run: fresh first orders, the campaign catalog."""
+        with self._prepared_lock:
+            if self._prepared:
+                return
+            if "new_customers" in parts_of(self.query.metrics):
+                first_orders_refresh(warehouse=self.warehouse, project_id=self.query.project_id)
+            if self.query.needs_touch_groups:
+                self.catalog()
+            self._prepared = True
 
     def close(self) -> None:
-        for name in self._stages:
-            self.warehouse.drop_stage(name)
-        for name in self._tables:
-            for statement in self.dialect.drop_table(name):
-                self.warehouse.execute(statement)
-        self._stages.clear()
-        self._tables.clear()
+        """Nothing is left to release: each period drops its scratch relations once collected."""
 
-    # --- one period ----------------------------------------------------------------------------------------
     def collect(self, period: Period, label: str) -> PeriodResult:
+        self._before_periods()
+        scratch = Scratch(self.warehouse, f"{self.token}_{label}")
+        try:
+            return self._collect(scratch, period, label)
+        finally:
+            scratch.drop()
+
+    def _collect(self, scratch: Scratch, period: Period, label: str) -> PeriodResult:
         query = self.query
         parts = parts_of(query.metrics)
         facts = list(dict.fromkeys(PARTS[p].fact for p in parts))
         result = PeriodResult(period)
-        if "new_customers" in parts:
-            first_orders_refresh(warehouse=self.warehouse, project_id=query.project_id)
         inputs: dict[str, FactInput] = {}
         prepared: dict[str, str | None] = {}
+        credit_stage: str | None = None
         for fact in facts:
             source = FACT_SOURCES[fact]
             grouped = query.needs_touch_groups and source.uses_touch_groups
+            if grouped and source.credited and credit_stage is None:
+                credit_stage = self._credit_stage(scratch, period)
             inputs[fact] = FactInput(self.dialect, query.project_id, query.currency, period, query.filters,
                                      tuple(p for p in parts if PARTS[p].fact == fact), query.attribution_model,
-                                     grouped=grouped,
-                                     credit_stage=self._credit_stage(period) if grouped and source.credited else None)
+                                     grouped=grouped, credit_stage=credit_stage if source.credited else None)
             params = Params()
             text = source.prepare(inputs[fact], params)
-            prepared[fact] = self._materialize(text, params.values) if text else None
+            prepared[fact] = scratch.materialize(bound(text, params.values)) if text else None
         with_touches = [prepared[f] for f in facts if inputs[f].grouped and prepared[f]]
         if with_touches:
             union = " UNION DISTINCT ".join(f"SELECT DISTINCT {', '.join(TOUCH_KEYS)} FROM {name}"
                                             for name in with_touches)
-            touch_groups = self.stage_touch_groups(TouchCombo(*row) for row in self.warehouse.query(union))
+            touch_groups = self.stage_touch_groups(scratch, (TouchCombo(*row) for row in self.warehouse.query(union)))
             for fact in facts:
                 if inputs[fact].grouped:
                     inputs[fact] = replace(inputs[fact], touch_groups=touch_groups)
@@ -191,7 +239,7 @@ class ReportRun:
             params = Params()
             built = FACT_SOURCES[fact].build(inputs[fact], params, prepared[fact])
             needed = inputs[fact].parts
-            rates = self._conversion(built, needed, params, fact, label, result)
+            rates = self._conversion(scratch, built, needed, params, fact, label, result)
             self._aggregate(built, needed, params, rates, result, grouped=query.group_by != "none")
             distinct = [p for p in needed if p in DISTINCT_PARTS]
             if distinct and query.group_by != "none":
@@ -199,8 +247,8 @@ class ReportRun:
         add_totals(result, grouped=query.group_by != "none")
         return result
 
-    def _conversion(self, built: FactSql, needed: tuple[str, ...], params: Params, fact: str, label: str,
-                    result: PeriodResult) -> str | None:
+    def _conversion(self, scratch: Scratch, built: FactSql, needed: tuple[str, ...], params: Params, fact: str,
+                    label: str, result: PeriodResult) -> str | None:
         """Check which foreign-currency rows have rates; stage those rates, warn about the rest.
 
         Whatever metrics were asked, a row whose money cannot be converted is left out of all of them (an
@@ -222,7 +270,7 @@ class ReportRun:
         if not plan.rates:
             return None
         currencies, days, rates = zip(*plan.rates, strict=True)
-        return self._stage(RATES_STAGE, {"currency": list(currencies), "day": list(days), "rate": list(rates)})
+        return scratch.stage(RATES_STAGE, {"currency": list(currencies), "day": list(days), "rate": list(rates)})
 
     def _aggregate(self, built: FactSql, needed: tuple[str, ...], params: Params, rates: str | None,
                    result: PeriodResult, *, grouped: bool, totals_only: bool = False) -> None:

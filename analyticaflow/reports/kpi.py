@@ -16,8 +16,9 @@ def kpi_report(*, warehouse: Warehouse, query: ReportQuery, rates: RateBook) -> 
     comparison = COMPARISONS[query.compare](query.period) if query.compare else None
     run = ReportRun(warehouse=warehouse, query=query, rates=rates)
     try:
-        current = run.collect(query.period, "current")
-        previous = run.collect(comparison, "previous") if comparison else None
+        current, *rest = run.collect_all([(query.period, "current"), *([(comparison, "previous")] if comparison
+                                                                       else [])])
+        previous = rest[0] if rest else None
         catalog = run.catalog() if query.group_by == "campaign" else None
     finally:
         run.close()
