@@ -55,7 +55,7 @@ def test_incremental_application_in_any_chunking_equals_a_full_rebuild(kind, see
 def test_duckdb_and_clickhouse_give_equal_tables(tmp_path):
     records = generated_stream(7, events=500, people=60)
     on_duckdb = build("duckdb", tmp_path / "duckdb", records, random_sizes(3, 120))
-    on_clickhouse = build("chdb", tmp_path / "chdb", records, random_sizes(4, 120))
+    on_clickhouse = build("chdb", tmp_path / "chdb", records, random_sizes(4, 250))
     for table in on_duckdb:
         assert on_clickhouse[table] == on_duckdb[table], table
     assert len(on_duckdb["events"]) == 500

@@ -9,7 +9,7 @@ from pathlib import Path
 from analyticaflow.eventlog.sqlite import SqliteEventLog
 from analyticaflow.projections import control
 from analyticaflow.projections.generations import served_generation
-from analyticaflow.projections.runtime import ProjectorService
+from analyticaflow.projections.runtime import GATHER_SECONDS, ProjectorService
 from analyticaflow.warehouse.backends import open_warehouse
 from tests.projections.streams import at, generated_stream, page
 from tests.serving import run_cli, serving
@@ -69,6 +69,28 @@ def test_the_projector_thread_follows_the_log_while_other_threads_read(tmp_path)
         warehouse.close()
         log.close()
     assert control.live_projector(tmp_path) is None  # the last heartbeat says it stopped
+
+
+def test_the_projector_gathers_a_trickle_of_appends_into_few_chunks(tmp_path):
+    log = SqliteEventLog(tmp_path / "events.sqlite3")
+    warehouse = open_warehouse(f"duckdb:///{tmp_path}/warehouse.duckdb")
+    service = ProjectorService(data_dir=tmp_path, chunk_size=100, warehouse=warehouse, log=log)
+    service.start()
+    try:
+        wait_until(lambda: service.live_chunks == 0 and service._thread.is_alive())
+        started = time.monotonic()
+        for n in range(40):  # one small request every 25 ms, as a busy capture endpoint sees them
+            log.append([page(anonymous_id=f"visitor-{n}", timestamp=at(n))])
+            time.sleep(0.025)
+        trickle_seconds = time.monotonic() - started
+        wait_until(lambda: service.checkpoint_seq == 40)
+        # Each append wakes the projector; it waits a moment for more before projecting what has arrived.
+        assert service.live_chunks <= trickle_seconds / GATHER_SECONDS + 3
+        assert warehouse.query("SELECT count(*) FROM events")[0][0] == 40
+    finally:
+        service.stop(timeout=10)
+        warehouse.close()
+        log.close()
 
 
 def test_replay_hands_over_to_a_running_server_and_runs_alone_without_one(tmp_path):
