@@ -85,7 +85,7 @@ def test_every_model_side_by_side_and_the_switches(demo, browser):
     page.click("#show [data-show=roas]")
     page.wait_for_url("**show=roas**")
     assert page.locator("#table-title").inner_text().startswith("ROAS by campaign")
-    assert "×" in page.locator("#comparison tbody").inner_text()
+    assert "\u00d7" in page.locator("#comparison tbody").inner_text()  # the ratio sign of ROAS
 
     page.uncheck("#model-picker input[value=shapley]")
     page.wait_for_url("**models=**")
