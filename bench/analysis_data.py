@@ -18,13 +18,15 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from analyticaflow.channeldata.schema import channel_tables_ensure
 from analyticaflow.projections.generations import ensure_schema, served_generation
 from analyticaflow.warehouse.backends import Warehouse, arrow_schema, open_warehouse
-from analyticaflow.warehouse.tables import EVENTS
+from analyticaflow.warehouse.tables import EVENTS, ORDERS
 
 PROJECT_ID = 1
 FIRST_DAY = datetime(2026, 1, 1)
@@ -64,18 +66,21 @@ def generate(*, events: int, persons: int, seed: int) -> pa.Table:
     is_order = names == "Order Completed"
     revenue = np.where(is_order, np.round(rng.gamma(2.0, 40.0, size=n), 2), 0.0)
     moments = pa.array(time_us, pa.timestamp("us"))
-    person_ids = pa.array(np.char.add("p", person.astype(str)).astype(object), pa.string())
+    person_ids = pc.binary_join_element_wise("p", pa.array(person).cast(pa.string()), "")
     seq = np.arange(1, n + 1, dtype=np.int64)
     columns = {
         "project_id": pa.array(np.full(n, PROJECT_ID, dtype=np.int64)),
         "event_date": moments.cast(pa.date32()),
         "event_datetime": moments,
         "seq": pa.array(seq),
-        "message_id": pa.array(np.char.add("m", seq.astype(str)).astype(object), pa.string()),
+        "message_id": pc.binary_join_element_wise("m", pa.array(seq).cast(pa.string()), ""),
         "received_at": moments,
         "source_type": pa.array(np.full(n, "direct", dtype=object), pa.string()),
         "event_type": pa.array(types, pa.string()),
         "event_name": pa.array(names, pa.string()),
+        "order_id": pc.if_else(pa.array(is_order), pc.binary_join_element_wise("o", pa.array(seq).cast(pa.string()),
+                                                                               ""), pa.nulls(n, pa.string())),
+        "currency": pc.if_else(pa.array(is_order), pa.scalar("EUR"), pa.nulls(n, pa.string())),
         "revenue": pa.array(revenue),
         "transactions": pa.array(is_order.astype(np.int64)),
         "client_id": person_ids,
@@ -100,17 +105,24 @@ def write_parquet(table: pa.Table, path: Path) -> None:
 
 
 def load(warehouse: Warehouse, parquet: Path) -> None:
-    """Bulk-insert the Parquet file into the served generation's events table."""
+    """Bulk-insert the Parquet file into the served generation's events table, and its orders into orders."""
     generation = served_generation(warehouse) or ensure_schema(warehouse)
-    table = generation.table(EVENTS)
+    events, orders = generation.table(EVENTS), generation.table(ORDERS)
     names = ", ".join(EVENTS.column_names)
+    order_names = ", ".join(ORDERS.column_names)
+    order_rows = ("SELECT project_id, order_id, seq, message_id, person_id, distinct_id, event_date AS order_date, "
+                  f"event_datetime AS ordered_at, revenue, currency FROM {events} WHERE order_id IS NOT NULL")
     if warehouse.dialect.name == "duckdb":
-        warehouse.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM read_parquet('{parquet}')")
+        warehouse.execute(f"INSERT INTO {events} ({names}) SELECT {names} FROM read_parquet('{parquet}')")
+        warehouse.execute(f"INSERT INTO {orders} ({order_names}) {order_rows}")
         warehouse.execute("CHECKPOINT")
     else:
-        warehouse.execute(f"INSERT INTO {table} ({names}, _version, _deleted) "
+        versioned = "_version, _deleted"
+        warehouse.execute(f"INSERT INTO {events} ({names}, {versioned}) "
                           f"SELECT {names}, 1, 0 FROM file('{parquet}', Parquet)")
-        warehouse.execute(f"OPTIMIZE TABLE {table} FINAL")
+        warehouse.execute(f"INSERT INTO {orders} ({order_names}, {versioned}) SELECT *, 1, 0 FROM ({order_rows})")
+        for table in (events, orders):
+            warehouse.execute(f"OPTIMIZE TABLE {table} FINAL")
 
 
 def prepare(directory: Path, *, events: int, persons: int, seed: int, kinds: tuple[str, ...] = ("duckdb", "chdb"),
@@ -127,7 +139,7 @@ def prepare(directory: Path, *, events: int, persons: int, seed: int, kinds: tup
         url = (f"duckdb:///{directory}/{marker.stem}.duckdb" if kind == "duckdb"
                else f"chdb:///{directory}/{marker.stem}.chdb")
         warehouse = open_warehouse(url)
-        ensure_schema(warehouse)
+        channel_tables_ensure(warehouse=warehouse)
         (count,) = warehouse.query("SELECT count(*) FROM events")[0]
         if count != events:
             started = time.perf_counter()

@@ -19,7 +19,7 @@ from datetime import timedelta
 
 from analyticaflow.analysis.breakdowns import BREAKDOWNS, NO_BREAKDOWN, entry_breakdown, epoch_micros
 from analyticaflow.analysis.grouping import GroupMap
-from analyticaflow.analysis.steps import EventMatcher
+from analyticaflow.analysis.steps import EventMatcher, prefilter_sql
 from analyticaflow.reports.periods import Period
 from analyticaflow.reports.sqlparts import Params
 from analyticaflow.warehouse.backends import Warehouse
@@ -111,6 +111,7 @@ def _chain(dialect: Dialect, query: FunnelQuery, params: Params) -> tuple[str, s
               AND e.event_date <= {params.add(last.date(), "d")}
               AND e.event_datetime >= {params.add(period.start, "ts")}
               AND e.event_datetime < {params.add(last, "ts")}
+              AND {prefilter_sql(query.steps, params)}
               AND ({any_step})
         )"""
     start_us = params.add(epoch_micros(period.start), "us")

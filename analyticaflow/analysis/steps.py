@@ -135,6 +135,16 @@ class EventMatcher:
         return "(" + " AND ".join(parts) + ")"
 
 
+def prefilter_sql(matchers: tuple[EventMatcher, ...] | list[EventMatcher], params: Params, alias: str = "e") -> str:
+    """A plain condition every event of any of the matchers meets (its type, and its name when every matcher
+    names one): the engines push it into the table scan, ahead of the matchers' full conditions."""
+    types = sorted({m.type for m in matchers})
+    parts = [params.in_list(f"{alias}.event_type", types, "pt")]
+    if all(m.event is not None for m in matchers):
+        parts.append(params.in_list(f"{alias}.event_name", sorted({m.event for m in matchers}), "pn"))
+    return " AND ".join(parts)
+
+
 def matcher_errors(matcher: EventMatcher, field_name: str) -> dict[str, list[str]]:
     """What is wrong with a matcher, by field (empty when it is valid)."""
     errors: dict[str, list[str]] = {}
