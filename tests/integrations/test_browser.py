@@ -50,7 +50,7 @@ def test_connect_flow(tmp_path):
             page.click("a.nav-link:has-text('Integrations')")
             page.wait_for_url("**/integrations/")
             assert page.locator(".platform-card").count() == 5
-            assert "No account connected yet" in page.locator("#integration-list").inner_text()
+            page.wait_for_selector("#integration-list:has-text('No account connected yet')")
             page.screenshot(path=screenshot_path("integrations-catalogue"), full_page=True)
 
             # Connect: the dialog shows the platform's settings; a bad customer id is refused with its reason.
@@ -78,6 +78,11 @@ def test_connect_flow(tmp_path):
             row = page.locator(".integration").first
             assert "Shop US" in row.inner_text() and "daily at 05:00" in row.inner_text()
             assert "Last sync just now" in row.inner_text()
+            # The sync history: the backfill with its rows and duration.
+            row.locator("button[data-action=history]").click()
+            page.wait_for_selector("[data-testid=sync-history] tbody tr")
+            history = page.inner_text("[data-testid=sync-history]")
+            assert "backfill" in history and "30" in history and " s" in history
             page.screenshot(path=screenshot_path("integrations-connected"), full_page=True)
 
             # Sync now.

@@ -74,6 +74,40 @@ function actions(integration) {
   return buttons.join("");
 }
 
+const openHistories = new Map();  // integration id → its runs (shown under the row until closed)
+
+function historyToggle(integration) {
+  if (!integration.last_run) return "";
+  const open = openHistories.has(String(integration.id));
+  return `<button class="link-button history-toggle" type="button" data-action="history" data-id="${integration.id}"
+            aria-expanded="${open}">${open ? "Hide" : "Show"} sync history</button>`;
+}
+
+function historyTable(runs) {
+  if (!runs) return `<p class="muted small">Loading…</p>`;
+  const rowsHtml = runs.map((run) => `<tr>
+      <td>${escapeHtml(new Date(run.started_at).toLocaleString())}</td><td>${escapeHtml(run.kind)}</td>
+      <td>${run.date_from ? `${escapeHtml(run.date_from)} – ${escapeHtml(run.date_to)}` : "–"}</td>
+      <td class="right">${run.rows.toLocaleString()}</td>
+      <td class="right">${run.duration_seconds === null ? "–" : `${run.duration_seconds.toFixed(1)} s`}</td>
+      <td><span class="status status-${run.status === "retrying" ? "syncing" : run.status === "running" ? "syncing" : run.status}">${escapeHtml(run.status)}</span>
+        ${run.error_message ? `<div class="integration-error">${escapeHtml(run.error_message)}</div>` : ""}</td>
+    </tr>`).join("");
+  return `<div class="table-wrap"><table class="table history" data-testid="sync-history">
+      <thead><tr><th>Started</th><th>Kind</th><th>Days</th><th class="right">Rows</th><th class="right">Took</th><th>Outcome</th></tr></thead>
+      <tbody>${rowsHtml}</tbody></table></div>`;
+}
+
+async function loadHistory(id) {
+  try {
+    openHistories.set(id, await api(`${config.urls.integrations}/${id}/runs`));
+  } catch (error) {
+    openHistories.set(id, []);
+  }
+  const box = list.querySelector(`[data-history="${id}"]`);
+  if (box) box.innerHTML = historyTable(openHistories.get(id));
+}
+
 function row(integration) {
   const account = integration.account;
   const name = account ? escapeHtml(account.name || account.id) : "Waiting for the platform";
@@ -98,8 +132,10 @@ function row(integration) {
         <div class="integration-meta">${details} · ${lastSync}${lastRun} · ${hour}</div>
         ${progress(integration)}
         ${error}
+        ${historyToggle(integration)}
       </div>
       <div class="integration-actions">${actions(integration)}</div>
+      ${openHistories.has(String(integration.id)) ? `<div class="integration-history" data-history="${integration.id}">${historyTable(openHistories.get(String(integration.id)))}</div>` : ""}
     </article>`;
 }
 
@@ -121,11 +157,18 @@ async function refresh() {
   list.innerHTML = integrations.length
     ? integrations.map(row).join("")
     : `<p class="muted empty-integrations">No account connected yet. Pick a platform below to connect one.</p>`;
+  for (const id of openHistories.keys()) loadHistory(id);
   timer = setTimeout(refresh, integrations.some(moving) ? FAST_REFRESH_MS : SLOW_REFRESH_MS);
 }
 
 async function act(action, id, button) {
   const url = `${config.urls.integrations}/${id}`;
+  if (action === "history") {
+    if (openHistories.has(id)) openHistories.delete(id);
+    else openHistories.set(id, null);
+    refresh();
+    return;
+  }
   button.disabled = true;
   try {
     if (action === "sync") {
