@@ -1,9 +1,12 @@
 """The projector as a long-running service: a thread in the server (embedded) or the ``worker`` command.
 
-It follows the log with low latency (the SQLite log's ``wait_for_new`` wakes it on every append; other logs
-are polled), applies chunks to the served generation, runs a replay requested through the data dir between
-live chunks, and writes its heartbeat. Errors (a warehouse held by another process, a log that is down) are
-logged and retried with backoff: the server never fails because of its projector.
+It follows the log with low latency (the SQLite log's ``wait_for_new`` wakes it on an append; other logs
+are polled) without spending itself on tiny chunks: once a chunk has reached the log's head it waits
+``GATHER_SECONDS`` for more events before the next one, so sustained capture is projected a few chunks a
+second instead of one chunk per request (each chunk is a warehouse transaction). It applies chunks to the
+served generation, runs a replay requested through the data dir between live chunks, and writes its heartbeat.
+Errors (a warehouse held by another process, a log that is down) are logged and retried with backoff: the
+server never fails because of its projector.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ logger = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 1.0
 IDLE_WAIT_SECONDS = 0.5
+# After a chunk that reached the log's head, let appends gather this long before the next one.
+GATHER_SECONDS = 0.5
 MAX_BACKOFF_SECONDS = 30.0
 
 
@@ -48,7 +53,9 @@ class ProjectorService:
         self._thread: threading.Thread | None = None
         self._job: ReplayJob | None = None
         self._last_beat = 0.0
+        self._caught_up = False  # the last live chunk reached the log's head
         self.checkpoint_seq = 0
+        self.live_chunks = 0  # observable: live chunks applied
 
     # -- resources (opened lazily, so a busy warehouse is retried, not fatal) ----------------------------------
     @property
@@ -106,6 +113,8 @@ class ProjectorService:
                 if until_idle:
                     break
                 self._idle_wait()
+            elif self._caught_up and not until_idle:
+                self._stopping.wait(GATHER_SECONDS)
         self._heartbeat(force=True, stopped=True)
 
     # -- one step -------------------------------------------------------------------------------------------
@@ -116,6 +125,9 @@ class ProjectorService:
         served = projections_catch_up(warehouse=self.warehouse, log=self.log, chunk_size=self.chunk_size, max_chunks=1)
         self.checkpoint_seq = served.checkpoint_seq
         busy = self.checkpoint_seq != before
+        if busy:
+            self.live_chunks += 1
+        self._caught_up = busy and self.checkpoint_seq - before < self.chunk_size and self._job is None
         if self._job is not None:
             self._step_replay()
             busy = True
