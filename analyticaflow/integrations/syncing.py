@@ -13,6 +13,7 @@ Outcomes, decided by the error's type (the connector library's one classificatio
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import date, datetime
 
@@ -51,8 +52,17 @@ def integration_account(integration: Integration) -> Account:
     )
 
 
+class IntegrationGone(AppError):
+    """The integration was disconnected while its sync ran: the sync stops without a trace."""
+
+    code = "integration_gone"
+    default_message = "The integration was disconnected during the sync."
+
+
 def credential_store(*, integration_id: int, credentials: Credentials) -> None:
     """Encrypt and save an integration's grant (new, or refreshed by the HTTP layer mid-sync)."""
+    if not Integration.objects.filter(id=integration_id).exists():
+        raise IntegrationGone()
     ciphertext, key_id = vault.seal_credentials(credentials, context=vault.integration_context(integration_id))
     Credential.objects.update_or_create(
         integration_id=integration_id, defaults={"ciphertext": ciphertext, "key_id": key_id}
@@ -66,8 +76,13 @@ def credential_load(*, integration_id: int) -> Credentials | None:
     return vault.open_credentials(stored.ciphertext, context=vault.integration_context(integration_id))
 
 
-def _save(integration: Integration, *fields: str) -> None:
-    integration.save(update_fields=[*fields, "updated_at"])
+def _save(row: Integration | SyncRun, *fields: str) -> None:
+    """Write some fields of a row that a disconnect may have deleted meanwhile (then: ``IntegrationGone``)."""
+    values = {name: getattr(row, name) for name in fields}
+    if isinstance(row, Integration):
+        values["updated_at"] = row.updated_at = timezone.now()
+    if not type(row).objects.filter(pk=row.pk).update(**values):
+        raise IntegrationGone()
 
 
 class SyncWork:
@@ -101,7 +116,7 @@ class SyncWork:
         run.date_to = max(run.date_to or last, last)
         if reference:
             run.raw_refs = [*run.raw_refs, reference]
-        run.save(update_fields=["chunks", "rows", "date_from", "date_to", "raw_refs"])
+        _save(run, "chunks", "rows", "date_from", "date_to", "raw_refs")
         self.job.extend_lease()
         return loaded
 
@@ -153,6 +168,12 @@ class SyncWork:
 def _finish(
     integration: Integration, run: SyncRun, *, status: str, run_status: str, message: str = "", synced: bool = False
 ) -> None:
+    with contextlib.suppress(IntegrationGone):  # disconnected meanwhile: nothing left to report on
+        _record_end(integration, run, status=status, run_status=run_status, message=message, synced=synced)
+
+
+def _record_end(integration: Integration, run: SyncRun, *, status: str, run_status: str, message: str,
+                synced: bool) -> None:
     now = timezone.now()
     integration.status, integration.error_message = status, message
     fields = ["status", "error_message"]
@@ -161,7 +182,7 @@ def _finish(
         fields.append("last_synced_at")
     _save(integration, *fields)
     run.status, run.error_message, run.finished_at = run_status, message, now
-    run.save(update_fields=["status", "error_message", "finished_at"])
+    _save(run, "status", "error_message", "finished_at")
 
 
 def integration_sync(*, integration_id: int, kind: str, job: JobContext) -> str | None:
@@ -181,6 +202,8 @@ def integration_sync(*, integration_id: int, kind: str, job: JobContext) -> str 
     try:
         connector = connector_for(integration.platform)
         SyncWork(integration=integration, connector=connector, run=run, job=job).execute()
+    except IntegrationGone:
+        return None
     except AuthError as exc:
         _finish(
             integration,

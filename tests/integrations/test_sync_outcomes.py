@@ -175,3 +175,26 @@ def test_a_long_rate_limit_pause_comes_back_at_the_platforms_time(meta_fake, api
     assert body["status"] == "syncing" and body["error_message"].startswith("Temporary problem (attempt 1 of 6)")
     assert jobs_run_until_idle(now=timezone.now() + timedelta(hours=1, minutes=1)) == ["done"]
     assert state(client, project, body["id"])["status"] == "ok"
+
+
+def test_disconnecting_during_a_sync_stops_it_quietly(meta_fake, api_as, owner, project, browser, warehouse,
+                                                      monkeypatch):
+    from analyticaflow.integrations import syncing
+
+    case, _ = meta_fake
+    client = api_as(owner)
+    body = link_account(client=client, browser=browser, project=project, case=case, run_jobs=False)
+    keep_raw = syncing.keep_raw
+    chunks = []
+
+    def keep_raw_then_disconnect(result, *, platform):  # the user clicks Disconnect after the second chunk
+        chunks.append(result)
+        if len(chunks) == 2:
+            assert client.delete(f"/api/v1/projects/{project.id}/integrations/{body['id']}").status_code == 204
+        return keep_raw(result, platform=platform)
+
+    monkeypatch.setattr(syncing, "keep_raw", keep_raw_then_disconnect)
+    assert jobs_run_until_idle() == ["done"]
+    assert len(chunks) == 2
+    assert not Integration.objects.exists() and not SyncRun.objects.exists()
+    assert Job.objects.get().status == "done"
