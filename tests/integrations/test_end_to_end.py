@@ -74,3 +74,22 @@ def test_a_second_sync_replaces_the_restatement_window_without_duplicates(meta_f
     # Σclicks per day: campaigns 1..3 → 10·6 = 60; campaigns 1..2 → 10·3 = 30.
     assert report["current"]["clicks"] == 60 * days_out + 30 * days_in
     assert Integration.objects.get(id=body["id"]).status == "ok"
+
+
+def test_the_sync_command(google_fake, api_as, owner, project, browser, warehouse, capsys):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    case, _ = google_fake
+    body = link_account(client=api_as(owner), browser=browser, project=project, case=case)
+    call_command("sync", "--list")
+    listed = capsys.readouterr().out
+    assert f"project {project.id} google_ads   1234567890" in listed and "history 100%" in listed
+    call_command("sync", "--integration", str(body["id"]), "--run-here")
+    out = capsys.readouterr().out
+    assert out.startswith("queued 1 sync(s)") and " ok " in out
+    assert SyncRun.objects.filter(integration_id=body["id"]).first().kind == "manual"
+    with pytest.raises(CommandError, match="No linked integration 999"):
+        call_command("sync", "--integration", "999")
+    with pytest.raises(CommandError, match="--project"):
+        call_command("sync")
