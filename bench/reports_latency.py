@@ -5,7 +5,8 @@
 
 Data (seeded, built once into DIR/warehouse.duckdb and reused): 2 years x 300 campaigns of daily spend in 11 ad
 accounts (Meta in EUR, Google Ads in USD, TikTok from a CSV source), loaded with ``ad_spend_load``; 1,000,000
-orders of 400,000 persons (5 % in USD), 2,000,000 touchpoints (two per order; 70 % of orders have one 0-72 h before them, tagged
+orders of 400,000 persons (5 % in USD), 2,000,000 touchpoints (two per order; 70 % of orders have one 0-72 h
+before them, tagged
 with the campaign's id or a hand-typed spelling of its name, or organic/direct) and one session per touchpoint,
 written straight into the served projection tables in time order (the projector's own write path is benchmarked
 in projection_throughput.py). The project is in Europe/Berlin with EUR as reporting currency and a USD rate.
