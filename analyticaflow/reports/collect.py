@@ -235,14 +235,17 @@ class ReportRun:
             for fact in facts:
                 if inputs[fact].grouped:
                     inputs[fact] = replace(inputs[fact], touch_groups=touch_groups)
+        grouped = query.group_by != "none"
         for fact in facts:
             params = Params()
             built = FACT_SOURCES[fact].build(inputs[fact], params, prepared[fact])
             needed = inputs[fact].parts
-            rates = self._conversion(scratch, built, needed, params, fact, label, result)
-            self._aggregate(built, needed, params, rates, result, grouped=query.group_by != "none")
             distinct = [p for p in needed if p in DISTINCT_PARTS]
-            if distinct and query.group_by != "none":
+            if built.money and not distinct and self._aggregate_converted(built, needed, params, period, result):
+                continue
+            rates = self._conversion(scratch, built, needed, params, fact, label, result)
+            self._aggregate(built, needed, params, rates, result, grouped=grouped)
+            if distinct and grouped:
                 self._aggregate(built, tuple(distinct), params, rates, result, grouped=False, totals_only=True)
         add_totals(result, grouped=query.group_by != "none")
         return result
@@ -271,6 +274,44 @@ class ReportRun:
             return None
         currencies, days, rates = zip(*plan.rates, strict=True)
         return scratch.stage(RATES_STAGE, {"currency": list(currencies), "day": list(days), "rate": list(rates)})
+
+    def _aggregate_converted(self, built: FactSql, needed: tuple[str, ...], params: Params, period: Period,
+                             result: PeriodResult) -> bool:
+        """The usual case in one statement: sums per group and currency, converted here when every other
+        currency has one rate over the whole period. False (nothing recorded) when some currency has none or
+        its rate changes inside the period: the caller then converts day by day in SQL and warns."""
+        query, dialect = self.query, self.dialect
+        keys = GROUP_KEY_COLUMNS[query.group_by]
+        select = [f"f.{name} AS {name}" for name in keys]
+        group_by = [*keys, "currency"]
+        if query.granularity:
+            select.append(f"{dialect.bucket_start(query.granularity, 'f.day')} AS bucket")
+            group_by.append("bucket")
+        select.append("f.currency AS currency")
+        select += [f"{built.aggregates[p]} AS {p}" for p in needed if p in built.aggregates]
+        money = [p for p in needed if p in built.money]
+        select += [f"sum(f.{built.money[p]}) AS {p}" for p in money]
+        if not money:  # the fact's rows carry money even when none of it is asked: keep the same rows
+            select.append(f"sum(f.{next(iter(built.money.values()))}) AS money__")
+        text = f"SELECT {', '.join(select)} FROM ({built.relation}) AS f GROUP BY {', '.join(group_by)}"
+        records = arrow_records(self.warehouse.query_arrow(bound(text, params.values)))
+        rates = {currency: self.rates.constant_rate(currency, period.date_from, period.date_to)
+                 for currency in {r["currency"] for r in records}}
+        if any(rate is None for rate in rates.values()):
+            return False
+        cells: dict[tuple[GroupKey, date | None], dict[str, Any]] = {}
+        for record in records:
+            cell = cells.setdefault((tuple(record[name] or None for name in keys), record.get("bucket")), {})
+            rate = rates[record["currency"]]
+            for part in needed:
+                if part in built.aggregates:
+                    cell[part] = cell.get(part, 0) + (record[part] or 0)
+            for part in money:
+                cell[part] = cell.get(part, Decimal(0)) + Decimal(record[part] or 0) * rate
+        for where, values in cells.items():
+            result.cells.setdefault(where, {}).update(
+                {part: plain(value, money=PARTS[part].money) for part, value in values.items()})
+        return True
 
     def _aggregate(self, built: FactSql, needed: tuple[str, ...], params: Params, rates: str | None,
                    result: PeriodResult, *, grouped: bool, totals_only: bool = False) -> None:

@@ -43,6 +43,17 @@ class RateBook:
         index = bisect_right(starts, day)
         return self._rates[currency][index - 1] if index else None
 
+    def constant_rate(self, currency: str, date_from: date, date_to: date) -> Decimal | None:
+        """The one rate valid on every day of ``[date_from, date_to]``, or None (no rate on some day, or the
+        rate changes inside the range)."""
+        rate = self.rate(currency, date_from)
+        if rate is None or currency == self.reporting:
+            return rate
+        starts = self._starts[currency]
+        if bisect_right(starts, date_to) != bisect_right(starts, date_from):
+            return None
+        return rate
+
     @property
     def empty(self) -> bool:
         return not self._starts

@@ -127,6 +127,10 @@ class Orders:
     credited = True
 
     def prepare(self, fi: FactInput, params: Params) -> str | None:
+        """Grouped reports materialize the credited rows (their touch combinations feed the touch groups)."""
+        return self.rows(fi, params) if fi.grouped else None
+
+    def rows(self, fi: FactInput, params: Params) -> str:
         dialect, period = fi.dialect, fi.period
         project = params.add(fi.project_id, "project")
         start, end = params.add(period.start, "start"), params.add(period.end, "end")
@@ -171,10 +175,11 @@ class Orders:
             FROM po"""
 
     def build(self, fi: FactInput, params: Params, prepared: str | None) -> FactSql:
+        rows = prepared or f"({self.rows(fi, params)})"
         relation = f"""
             SELECT {_group_select(fi.touch_groups)}, c.day AS day, c.currency AS currency, c.weight AS v_orders,
                    c.value_weight * c.revenue AS v_revenue, c.weight * c.is_first AS v_new_customers
-            FROM {prepared} AS c
+            FROM {rows} AS c
             {_touch_join(fi.touch_groups, "c") if fi.touch_groups else ""}
         """
         return FactSql(
@@ -182,7 +187,7 @@ class Orders:
             aggregates={"orders": "sum(f.v_orders)", "new_customers": "sum(f.v_new_customers)"},
             money={"revenue": "v_revenue"},
             coverage=(f"SELECT c.currency AS currency, c.day AS day, c.value_weight * c.revenue AS amount "
-                      f"FROM {prepared} AS c"),
+                      f"FROM {rows} AS c"),
         )
 
 

@@ -42,3 +42,12 @@ def test_warnings_join_consecutive_days_per_currency():
     assert warning["message"] == ("No exchange rate USD→EUR for 2026-03-01 to 2026-03-03, 2026-03-07 (current "
                                   "period): 4 ad spend row(s) worth 6.00 USD are left out of spend. Add the rates "
                                   "under exchange rates.")
+
+
+def test_a_constant_rate_over_a_range():
+    assert BOOK.constant_rate("USD", date(2026, 3, 1), date(2026, 3, 9)) == Decimal("0.9")
+    assert BOOK.constant_rate("USD", date(2026, 3, 10), date(2026, 12, 31)) == Decimal("0.8")
+    assert BOOK.constant_rate("USD", date(2026, 3, 5), date(2026, 3, 10)) is None  # the rate changes on the 10th
+    assert BOOK.constant_rate("USD", date(2026, 2, 27), date(2026, 3, 2)) is None  # no rate before 1 March
+    assert BOOK.constant_rate("EUR", date(2026, 1, 1), date(2026, 12, 31)) == Decimal(1)
+    assert BOOK.constant_rate("GBP", date(2026, 1, 1), date(2026, 1, 2)) is None
