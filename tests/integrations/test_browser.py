@@ -11,8 +11,8 @@ import pytest
 
 from tests.browser import chromium, screenshot_path
 from tests.connectors.fakes.google_ads import FakeGoogleAds
-from tests.integrations.support import CASES, FAST_CLOCK, FIRST_DAY
-from tests.serving import run_cli, server_output, serving
+from tests.integrations.support import CASES, FAST_CLOCK, FIRST_DAY, prepare_data_dir
+from tests.serving import server_output, serving
 
 pytestmark = pytest.mark.browser
 
@@ -30,8 +30,7 @@ class SlowGoogleAds(FakeGoogleAds):
 
 def test_connect_flow(tmp_path):
     data = tmp_path / "data"
-    assert run_cli(data, "migrate", "--noinput").returncode == 0
-    assert run_cli(data, "createuser", "--email", EMAIL, "--password", PASSWORD).returncode == 0
+    prepare_data_dir(data, EMAIL, PASSWORD)
     fake = SlowGoogleAds(first_day=FIRST_DAY, days=10, batch_size=7).start()
     env = {**CASES["google_ads"].settings(fake), "ANALYTICAFLOW_SECURE_COOKIES": "0",
            "ANALYTICAFLOW_CONNECTOR_CLOCK": FAST_CLOCK, "ANALYTICAFLOW_PROJECTOR_IN_SERVER": "0"}

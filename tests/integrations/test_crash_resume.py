@@ -22,8 +22,8 @@ import pytest
 from tests.connectors.fakes import graph
 from tests.connectors.fakes.meta import FakeMetaAds
 from tests.integrations.conftest import follow_provider
-from tests.integrations.support import FAST_CLOCK
-from tests.serving import run_cli, server_output, serving
+from tests.integrations.support import FAST_CLOCK, prepare_data_dir
+from tests.serving import server_output, serving
 
 EMAIL, PASSWORD = "crash@shop.test", "a-long-enough-password"
 FIRST_DAY = datetime.now(UTC).date() - timedelta(days=310)
@@ -61,8 +61,7 @@ def wait_for(read, condition, *, timeout: float, what: str):
 
 def test_kill_the_server_mid_backfill_and_the_restart_finishes_it_without_duplicates(tmp_path):
     data = tmp_path / "data"
-    assert run_cli(data, "migrate", "--noinput").returncode == 0
-    assert run_cli(data, "createuser", "--email", EMAIL, "--password", PASSWORD).returncode == 0
+    prepare_data_dir(data, EMAIL, PASSWORD)
     fake = SlowMetaAds(campaign_count=3, first_day=FIRST_DAY, days=DAYS).start()
     env = {"ANALYTICAFLOW_META_API_URL": fake.url, "ANALYTICAFLOW_META_OAUTH_URL": fake.url,
            "ANALYTICAFLOW_META_CLIENT_ID": graph.APP_ID, "ANALYTICAFLOW_META_CLIENT_SECRET": graph.APP_SECRET,
