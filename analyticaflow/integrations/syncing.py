@@ -36,7 +36,7 @@ from analyticaflow.integrations.models import (
     SyncRunStatus,
 )
 from analyticaflow.integrations.platforms import connector_for
-from analyticaflow.jobs.registry import JobContext
+from analyticaflow.jobs.registry import JobContext, is_transient
 
 logger = logging.getLogger(__name__)
 
@@ -215,7 +215,7 @@ def integration_sync(*, integration_id: int, kind: str, job: JobContext) -> str 
         raise
     except Exception as exc:
         message = exc.message if isinstance(exc, AppError) else f"Internal error ({type(exc).__name__}): {exc}"
-        if getattr(exc, "transient", False) and not job.final_attempt:
+        if is_transient(exc) and not job.final_attempt:
             _finish(
                 integration,
                 run,

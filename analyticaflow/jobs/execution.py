@@ -16,7 +16,7 @@ from django.db import close_old_connections, connection
 from analyticaflow.errors import AppError
 from analyticaflow.jobs import services
 from analyticaflow.jobs.models import Job
-from analyticaflow.jobs.registry import JobContext, UnknownJob, job_spec
+from analyticaflow.jobs.registry import JobContext, UnknownJob, is_transient, job_spec
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ def job_execute(*, job: Job, runner: str) -> str:
             spec.function(**job.kwargs, job=context)
     except Exception as exc:
         message = describe(exc)
-        if getattr(exc, "transient", False) and not context.final_attempt:
+        if is_transient(exc) and not context.final_attempt:
             delay = services.retry_delay(attempt=job.attempts, retry_after=getattr(exc, "retry_after", None))
             services.job_retry_later(job_id=job.id, runner=runner, error=message, delay=delay)
             logger.info(

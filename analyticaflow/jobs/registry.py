@@ -5,6 +5,7 @@ Both runners (embedded threads and Celery workers) look job names up here, so a 
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,8 +14,11 @@ from importlib import import_module
 from typing import Any
 
 from django.conf import settings
+from django.db import OperationalError
 
 from analyticaflow.errors import AppError
+
+logger = logging.getLogger(__name__)
 
 JobFunction = Callable[..., Any]
 PeriodicFunction = Callable[..., Any]
@@ -53,6 +57,14 @@ JOBS: dict[str, JobSpec] = {}
 PERIODIC: dict[str, PeriodicFunction] = {}
 _loaded = False
 _load_lock = threading.Lock()
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether retrying later may succeed: the error says so (``transient``), or the metadata database was busy
+    (SQLite's "database is locked" under concurrent writers)."""
+    if getattr(error, "transient", False):
+        return True
+    return isinstance(error, OperationalError) and "locked" in str(error)
 
 
 def job(name: str, *, max_attempts: int = 6) -> Callable[[JobFunction], JobFunction]:
@@ -102,14 +114,12 @@ def periodic_functions() -> dict[str, PeriodicFunction]:
 
 def run_periodic(now: datetime) -> dict[str, str]:
     """Call every periodic function; one failing does not stop the others. Name → "ok" or the error."""
-    import logging
-
     results: dict[str, str] = {}
     for name, function in periodic_functions().items():
         try:
             function(now=now)
         except Exception as exc:
-            logging.getLogger(__name__).exception("periodic %s failed", name)
+            logger.exception("periodic %s failed", name)
             results[name] = f"{type(exc).__name__}: {exc}"
         else:
             results[name] = "ok"

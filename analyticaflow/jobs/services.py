@@ -6,16 +6,19 @@ finishing is conditional on still holding it (a runner that lost its lease canno
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import random
 import socket
 import threading
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -26,6 +29,26 @@ from analyticaflow.jobs.registry import job_spec
 logger = logging.getLogger(__name__)
 
 MAX_ERROR_CHARS = 4000
+LOCK_PAUSES = (0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
+T = TypeVar("T")
+
+
+def retry_when_locked(function: Callable[..., T]) -> Callable[..., T]:
+    """Run a runner's bookkeeping again when the metadata database is momentarily locked by another writer
+    (SQLite): losing it would leave a job claimed, or finished work unrecorded."""
+
+    @functools.wraps(function)
+    def attempt(*args: Any, **kwargs: Any) -> T:
+        for pause in LOCK_PAUSES:
+            try:
+                return function(*args, **kwargs)
+            except OperationalError as exc:
+                if "locked" not in str(exc):
+                    raise
+                time.sleep(pause)
+        return function(*args, **kwargs)
+
+    return attempt
 
 
 def runner_name() -> str:
@@ -106,6 +129,7 @@ def job_enqueue(
 
 
 # --- running -------------------------------------------------------------------------------------------------
+@retry_when_locked
 def job_claim(*, job_id: int, runner: str, now: datetime | None = None) -> Job | None:
     """Take a queued, due job for ``runner``; None when someone else has it or it is not due."""
     now = now or timezone.now()
@@ -119,6 +143,7 @@ def job_claim(*, job_id: int, runner: str, now: datetime | None = None) -> Job |
     return Job.objects.get(id=job_id) if taken else None
 
 
+@retry_when_locked
 def job_claim_next(*, runner: str, now: datetime | None = None) -> Job | None:
     """The oldest due queued job, claimed for ``runner`` (None when there is nothing to do)."""
     for _ in range(10):  # another runner may take the candidate between the read and the claim
@@ -137,6 +162,7 @@ def job_claim_next(*, runner: str, now: datetime | None = None) -> Job | None:
     return None
 
 
+@retry_when_locked
 def job_extend_lease(*, job_id: int, runner: str) -> bool:
     """Keep a running job's lease; False when this runner no longer holds it."""
     return bool(
@@ -150,6 +176,7 @@ def _trim(error: str) -> str:
     return error if len(error) <= MAX_ERROR_CHARS else error[: MAX_ERROR_CHARS - 1] + "…"
 
 
+@retry_when_locked
 def job_succeed(*, job_id: int, runner: str) -> bool:
     return bool(
         Job.objects.filter(id=job_id, status=JobStatus.RUNNING, runner=runner).update(
@@ -158,6 +185,7 @@ def job_succeed(*, job_id: int, runner: str) -> bool:
     )
 
 
+@retry_when_locked
 def job_fail(*, job_id: int, runner: str, error: str) -> bool:
     return bool(
         Job.objects.filter(id=job_id, status=JobStatus.RUNNING, runner=runner).update(
@@ -175,6 +203,7 @@ def retry_delay(*, attempt: int, retry_after: float | None, rng: random.Random |
     return ceiling / 2 + (rng or random).uniform(0, ceiling / 2)
 
 
+@retry_when_locked
 def job_retry_later(*, job_id: int, runner: str, error: str, delay: float) -> datetime | None:
     """Put a running job back in the queue ``delay`` seconds from now; when it will run (None: not held)."""
     run_after = timezone.now() + timedelta(seconds=delay)
@@ -218,6 +247,7 @@ def runner_alive(runner: str) -> bool:
     return True
 
 
+@retry_when_locked
 def jobs_requeue_orphans(*, now: datetime | None = None, at_start: bool = False) -> int:
     """Running jobs whose runner is gone go back to the queue (those at their last attempt fail): their lease
     expired, or, when a runner starts (``at_start``), their process on this host no longer exists."""
@@ -246,6 +276,7 @@ def jobs_requeue_orphans(*, now: datetime | None = None, at_start: bool = False)
     return len(requeued)
 
 
+@retry_when_locked
 def jobs_dispatch_due(*, now: datetime | None = None) -> int:
     """Scale mode: send due queued jobs that no worker has been sent recently (retries, lost messages)."""
     if backend_name() != "celery":

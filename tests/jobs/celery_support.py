@@ -9,6 +9,7 @@ from contextlib import contextmanager
 
 from celery.beat import EmbeddedService
 from celery.contrib.testing.worker import start_worker
+from django.db import OperationalError
 
 from analyticaflow.jobs import broker
 
@@ -42,9 +43,19 @@ def celery_beat(app) -> Iterator[None]:
         beat.stop()
 
 
+def holds(condition: Callable[[], bool]) -> bool:
+    """The condition, read as "not yet" while the in-memory test database is locked by a worker thread."""
+    try:
+        return condition()
+    except OperationalError as exc:
+        if "locked" not in str(exc):
+            raise
+        return False
+
+
 def wait_until(condition: Callable[[], bool], *, timeout: float = 60.0, what: str = "condition") -> None:
     started = time.monotonic()
-    while not condition():
+    while not holds(condition):
         if time.monotonic() - started > timeout:
             raise AssertionError(f"{what} not met within {timeout}s")
         time.sleep(0.1)

@@ -15,6 +15,7 @@ from analyticaflow.jobs.embedded import EmbeddedRunner
 from analyticaflow.jobs.models import Job
 from analyticaflow.jobs.services import job_enqueue
 from tests.jobs import sample_jobs
+from tests.jobs.celery_support import holds
 from tests.jobs.test_queue import dead_pid
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def wait_until(condition: Callable[[], bool], *, timeout: float = 20.0) -> float:
     started = time.monotonic()
-    while not condition():
+    while not holds(condition):
         if time.monotonic() - started > timeout:
             raise AssertionError("condition not met in time")
         time.sleep(0.02)

@@ -9,13 +9,14 @@ import subprocess
 from datetime import timedelta
 
 import pytest
+from django.db import OperationalError
 from django.utils import timezone
 
 from analyticaflow.jobs import services
 from analyticaflow.jobs.embedded import jobs_run_until_idle
 from analyticaflow.jobs.execution import job_execute
 from analyticaflow.jobs.models import Job
-from analyticaflow.jobs.registry import UnknownJob
+from analyticaflow.jobs.registry import UnknownJob, is_transient
 from tests.jobs import sample_jobs
 
 pytestmark = pytest.mark.django_db
@@ -166,3 +167,34 @@ def test_a_runner_that_lost_the_job_cannot_finish_it():
     job.refresh_from_db()
     assert job.status == "running" and job.runner == "second"
     assert services.job_extend_lease(job_id=job.id, runner="first") is False
+
+
+@pytest.mark.parametrize(("error", "transient"), [
+    (sample_jobs.PlatformHiccup("429"), True),
+    (OperationalError("database table is locked: jobs_job"), True),
+    (OperationalError("database is locked"), True),
+    (OperationalError("no such table: jobs_job"), False),
+    (ValueError("bad input"), False),
+])
+def test_what_counts_as_transient(error, transient):
+    assert is_transient(error) is transient
+
+
+def test_bookkeeping_waits_out_a_locked_database():
+    calls = []
+
+    @services.retry_when_locked
+    def flaky_write() -> str:
+        calls.append(1)
+        if len(calls) < 3:
+            raise OperationalError("database is locked")
+        return "written"
+
+    assert flaky_write() == "written" and len(calls) == 3
+
+    @services.retry_when_locked
+    def broken_write() -> None:
+        raise OperationalError("no such column: x")
+
+    with pytest.raises(OperationalError, match="no such column"):
+        broken_write()
