@@ -38,12 +38,12 @@ def analysis_warehouse(request) -> Iterator[tuple[Warehouse, ListLog]]:
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def build_shop(analysis_warehouse: tuple[Warehouse, ListLog], records) -> Shop:
-    """The records projected as a new project of the module's warehouse."""
+def build_shop(analysis_warehouse: tuple[Warehouse, ListLog], records, *, chunk_size: int = 1000) -> Shop:
+    """The records projected as a new project of the module's warehouse (``chunk_size`` events per chunk)."""
     warehouse, log = analysis_warehouse
     project_id = next(_project_ids)
     log.append([replace(record, project_id=project_id) for record in records])
-    projections_catch_up(warehouse=warehouse, log=log, chunk_size=1000)
+    projections_catch_up(warehouse=warehouse, log=log, chunk_size=chunk_size)
     return Shop(warehouse, project_id)
 
 

@@ -18,9 +18,8 @@ from tests.projections.streams import at, identify, page, track
 HALF_HOUR = 30
 
 
-@pytest.fixture(scope="module")
-def people(analysis_warehouse):
-    return build_shop(analysis_warehouse, [
+def people_events():
+    return [
         # Person U: phone (p) and laptop (l), merged only at the end; a userId-only order in between.
         page("https://shop.test/?gclid=G", anonymous_id="p", timestamp=at(0)),  # first page → touchpoint
         track("Product Viewed", anonymous_id="l", timestamp=at(10)),
@@ -36,7 +35,13 @@ def people(analysis_warehouse):
         track("Signed Up", anonymous_id="guest", timestamp=at(0)),
         page("https://shop.test/", referrer="https://www.bing.com/search", anonymous_id="guest", timestamp=at(5)),
         page("https://shop.test/?fbclid=F&yclid=Y", anonymous_id="guest", timestamp=at(6)),
-    ])
+    ]
+
+
+@pytest.fixture(scope="module", params=[1000, 1], ids=["one-chunk", "event-by-event"])
+def people(analysis_warehouse, request):
+    """Projected in one chunk, and one event per chunk (the incremental path): the same tables."""
+    return build_shop(analysis_warehouse, people_events(), chunk_size=request.param)
 
 
 def rows(shop, sql: str) -> list[tuple]:
