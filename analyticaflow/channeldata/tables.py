@@ -127,9 +127,8 @@ SHOP_ORDERS = TableSpec(
         col("status", TEXT),  # paid, refunded, cancelled ... (cancelled orders are not counted)
         col("loaded_at", TIMESTAMP),
     ),
+    # No date in the sort key or partition: a restated order (new time) must replace its old row on ClickHouse.
     key=("project_id", "source", "account_id", "order_id"),
-    order=("project_id", "order_date"),
-    partition_by_month="order_date",
 )
 
 CHANNEL_TABLES = (AD_SPEND_DAILY, SOCIAL_DAILY, WEB_SESSIONS_DAILY, CRM_DEALS, SHOP_ORDERS)

@@ -7,13 +7,15 @@ smallest ``order_id``) of the merged orders (``channeldata.orders``), sorted by 
 customers are then a range read.
 
 It is rebuilt for a project when its source data changed: the served projection generation or its checkpoint,
-or the project's shop orders. While events stream in, a rebuild happens at most every ``REFRESH_AFTER``
-(new-customer figures may lag the live stream by that much; every other metric is live); any other change
-(a replay, a shop import, the first report) rebuilds at once.
+or the project's shop orders. A replay, a shop import or the first report rebuild it at once, before the report
+reads it. While events stream in, reports keep reading the last build and a background thread rebuilds it at
+most every ``REFRESH_AFTER`` (new-customer figures may lag the live stream by that much plus the rebuild's own
+time; every other metric is live).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import weakref
@@ -29,8 +31,7 @@ FIRST_ORDERS = TableSpec(
     "report_first_orders",
     (col("project_id", INT), col("person_id", TEXT, True), col("first_ordered_at", TIMESTAMP),
      col("first_order_id", TEXT)),
-    key=("project_id", "person_id"),
-    order=("project_id", "first_ordered_at"),
+    key=("project_id", "person_id"),  # no time in the sort key: a person's newer build must replace the older one
 )
 FIRST_ORDERS_STATE = TableSpec(
     "report_first_orders_state",
@@ -38,6 +39,7 @@ FIRST_ORDERS_STATE = TableSpec(
     key=("project_id",),
 )
 REFRESH_AFTER = timedelta(seconds=30)
+logger = logging.getLogger(__name__)
 
 _locks: dict[tuple[int, int], threading.Lock] = {}
 _locks_guard = threading.Lock()
@@ -74,7 +76,8 @@ def _only_events_moved(built: str, current: str) -> bool:
 
 
 def first_orders_refresh(*, warehouse: Warehouse, project_id: int) -> bool:
-    """Bring a project's first orders up to date if needed; whether it rebuilt them."""
+    """Bring a project's first orders up to date if needed; whether it rebuilt them (here, not in the
+    background)."""
     _ensure_tables(warehouse)
     with _lock(warehouse, project_id):
         current = fingerprint(warehouse, project_id)
@@ -85,10 +88,36 @@ def first_orders_refresh(*, warehouse: Warehouse, project_id: int) -> bool:
             built, built_at = state[0]
             if built == current:
                 return False
-            if _only_events_moved(built, current) and datetime.now(UTC).replace(tzinfo=None) - built_at < REFRESH_AFTER:
+            if _only_events_moved(built, current):
+                if datetime.now(UTC).replace(tzinfo=None) - built_at >= REFRESH_AFTER:
+                    _rebuild_in_background(warehouse, project_id)
                 return False
         _rebuild(warehouse, project_id, current)
         return True
+
+
+_background: set[tuple[int, int]] = set()
+
+
+def _rebuild_in_background(warehouse: Warehouse, project_id: int) -> None:
+    """Only new events since the last build: reports keep reading it while a thread rebuilds (one at a time)."""
+    key = (id(warehouse), project_id)
+    with _locks_guard:
+        if key in _background:
+            return
+        _background.add(key)
+
+    def run() -> None:
+        try:
+            with _lock(warehouse, project_id):
+                _rebuild(warehouse, project_id, fingerprint(warehouse, project_id))
+        except Exception:  # the next report tries again; the old table keeps serving meanwhile
+            logger.exception("rebuilding the first orders of project %s failed", project_id)
+        finally:
+            with _locks_guard:
+                _background.discard(key)
+
+    threading.Thread(target=run, name=f"first-orders-{project_id}", daemon=True).start()
 
 
 def _rebuild(warehouse: Warehouse, project_id: int, current: str) -> None:

@@ -162,3 +162,12 @@ def test_a_store_window_reload_removes_orders_no_longer_listed(warehouse):
     shop_orders_load(project_id=1, source="shopify", account_id="s", rows=orders[1:], date_from=D1, date_to=D2,
                      warehouse=warehouse)
     assert warehouse.query("SELECT order_id FROM shop_orders") == [("o2",)]
+
+
+def test_a_restated_shop_order_replaces_its_row(warehouse):
+    row = {"order_id": "o1", "ordered_at": "2026-01-31T23:00:00Z", "revenue": "10", "currency": "EUR"}
+    shop_orders_load(project_id=1, source="shopify", account_id="s", rows=[row], warehouse=warehouse)
+    shop_orders_load(project_id=1, source="shopify", account_id="s", warehouse=warehouse,
+                     rows=[{**row, "ordered_at": "2026-02-01T01:00:00Z", "revenue": "12"}])  # another day and month
+    assert warehouse.query("SELECT order_id, order_date, revenue FROM shop_orders") == [
+        ("o1", date(2026, 2, 1), Decimal("12.000000"))]

@@ -8,7 +8,7 @@ import pytest
 
 from analyticaflow.channeldata.schema import channel_tables_ensure
 from analyticaflow.warehouse.backends import Warehouse
-from tests.channeldata.conftest import WAREHOUSE_KINDS, open_kind, process_warehouse  # noqa: F401
+from tests.channeldata.conftest import WAREHOUSE_KINDS, duck, open_kind, process_warehouse  # noqa: F401
 
 
 @pytest.fixture(params=WAREHOUSE_KINDS)
