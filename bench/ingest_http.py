@@ -2,17 +2,20 @@
 
     .venv/bin/python bench/ingest_http.py [--seconds 10] [--batch-clients 4] [--track-clients 2]
                                           [--track-threads 4] [--threads 8] [--synchronous full|normal]
+                                          [--message-ids sequential|random] [--with-projector]
 
 What it does, in a fresh temporary data dir:
 
-1. starts the real server (``analyticaflow serve``, gunicorn, embedded SQLite event log) on loopback, with its
+1. starts the real server (``analyticaflow serve``: granian, embedded SQLite event log) on loopback, with its
    in-process projector off unless ``--with-projector`` (capture alone is what is measured by default);
 2. ``/v1/batch``: ``--batch-clients`` load-generator processes, each one keep-alive httpx client posting
    100 distinct events per request (≈ 600-byte Segment messages with context, UTM, traits) for ``--seconds``;
    counts the events the server answered 200 for (= committed to the log);
 3. ``/v1/track``: ``--track-clients`` processes x ``--track-threads`` threads, one event per request;
-4. samples the server's RSS (master + worker) every 100 ms and reports the peak, and the server's CPU time
-   per accepted event (a figure much less sensitive than events/s to other work loading the machine);
+4. samples the server's RSS and PSS (main process + worker) every 100 ms and reports the peaks, the server's
+   CPU time per accepted event (a figure much less sensitive than events/s to other work loading the machine)
+   and the load generator's, and the ceilings they imply on 2 cores (server alone; server and clients sharing
+   them);
 5. checks the log holds exactly the events acknowledged;
 6. reference: the very rows the server stored (same payloads, prepared by the same pipeline) inserted with
    raw ``executemany`` into a fresh file with the log's schema and pragmas — in one transaction (the physical
@@ -20,13 +23,16 @@ What it does, in a fresh temporary data dir:
    commit) — and prints each HTTP rate's ratio to them, with the reference's CPU time per row.
 
 The load generator runs on the same 2 cores as the server: the figures are what the server achieves while
-sharing the machine with its clients.
+sharing the machine with its clients. ``--message-ids random`` sends random UUID messageIds as real SDKs do
+(the dedupe index then takes one random page per event); ``sequential`` (the default, comparable with earlier
+runs) sends ids that sort in sending order.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import hashlib
 import logging
 import multiprocessing
 import os
@@ -36,6 +42,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,12 +56,23 @@ ROOT = Path(__file__).resolve().parent.parent
 EVENT_NAMES = ["Product Viewed", "Product Added", "Checkout Started", "Order Completed", "Signed Up"]
 
 
-def message(run: str, client: int, number: int) -> dict:
+MESSAGE_IDS = {"sequential": False, "random": True}
+
+
+def message_id(run: str, client: int, number: int, *, random_ids: bool = False) -> str:
+    """Unique per (run, client, number): in sending order, or a UUID that looks random (as SDKs send)."""
+    text = f"{run}-{client}-{number}"
+    if not random_ids:
+        return text
+    return str(uuid.UUID(bytes=hashlib.md5(text.encode()).digest(), version=4))
+
+
+def message(run: str, client: int, number: int, *, random_ids: bool = False) -> dict:
     """One realistic Segment track call (≈ 600 bytes), unique by messageId."""
     return {
         "type": "track",
         "event": EVENT_NAMES[number % len(EVENT_NAMES)],
-        "messageId": f"{run}-{client}-{number}",
+        "messageId": message_id(run, client, number, random_ids=random_ids),
         "anonymousId": f"anon-{(client * 7919 + number) % 50_000}",
         "userId": f"user-{number % 10_000}" if number % 3 == 0 else None,
         "timestamp": "2024-05-01T12:00:00.123Z",
@@ -73,15 +91,17 @@ def message(run: str, client: int, number: int) -> dict:
 # -- load generators (separate processes: the GIL would cap one process's clients) ---------------------------
 
 
-def batch_client(url: str, key: str, run: str, client: int, start_at: float, stop_at: float, out) -> None:
+def batch_client(url: str, key: str, run: str, client: int, random_ids: bool, start_at: float, stop_at: float,
+                 out) -> None:
     accepted = requests = errors = 0
     number = 0
     headers = {"Authorization": "Basic " + base64.b64encode(f"{key}:".encode()).decode(),
                "Content-Type": "application/json"}
     with httpx.Client(base_url=url, headers=headers, timeout=60) as http:
         time.sleep(max(0.0, start_at - time.time()))
+        cpu_began = time.process_time()
         while time.time() < stop_at:
-            body = orjson.dumps({"batch": [message(run, client, number + i) for i in range(100)],
+            body = orjson.dumps({"batch": [message(run, client, number + i, random_ids=random_ids) for i in range(100)],
                                  "sentAt": datetime.now(UTC).isoformat()})
             number += 100
             response = http.post("/v1/batch", content=body)
@@ -90,11 +110,11 @@ def batch_client(url: str, key: str, run: str, client: int, start_at: float, sto
                 accepted += response.json()["accepted"]
             else:
                 errors += 1
-    out.put((accepted, requests, errors))
+    out.put((accepted, requests, errors, time.process_time() - cpu_began))
 
 
-def track_client(url: str, key: str, run: str, client: int, threads: int, start_at: float, stop_at: float,
-                 out) -> None:
+def track_client(url: str, key: str, run: str, client: int, threads: int, random_ids: bool, start_at: float,
+                 stop_at: float, out) -> None:
     totals = [0, 0]  # ok, errors
     lock = threading.Lock()
     headers = {"Authorization": "Basic " + base64.b64encode(f"{key}:".encode()).decode(),
@@ -106,7 +126,7 @@ def track_client(url: str, key: str, run: str, client: int, threads: int, start_
             time.sleep(max(0.0, start_at - time.time()))
             number = 0
             while time.time() < stop_at:
-                body = message(run, client * 1000 + thread, number)
+                body = message(run, client * 1000 + thread, number, random_ids=random_ids)
                 del body["type"]
                 number += 1
                 response = http.post("/v1/track", content=orjson.dumps(body))
@@ -119,11 +139,13 @@ def track_client(url: str, key: str, run: str, client: int, threads: int, start_
             totals[1] += errors
 
     pool = [threading.Thread(target=loop, args=(n,)) for n in range(threads)]
+    cpu_began = time.process_time()
     for thread in pool:
         thread.start()
     for thread in pool:
         thread.join()
-    out.put((totals[0], totals[0] + totals[1], totals[1]))
+    # Thread start-up waits for start_at without using CPU, so this is the load generation's CPU time.
+    out.put((totals[0], totals[0] + totals[1], totals[1], time.process_time() - cpu_began))
 
 
 @dataclass
@@ -133,6 +155,7 @@ class Phase:
     errors: int
     seconds: float
     server_cpu: float  # CPU seconds the server processes used during the phase
+    client_cpu: float  # CPU seconds the load generator used
 
     @property
     def rate(self) -> float:
@@ -141,6 +164,10 @@ class Phase:
     @property
     def cpu_per_event_us(self) -> float:
         return self.server_cpu / max(self.accepted, 1) * 1e6
+
+    @property
+    def client_cpu_per_event_us(self) -> float:
+        return self.client_cpu / max(self.accepted, 1) * 1e6
 
 
 def drive(target, args_of, processes: int, seconds: float, server_pid: int) -> Phase:
@@ -158,20 +185,30 @@ def drive(target, args_of, processes: int, seconds: float, server_pid: int) -> P
     for process in pool:
         process.join()
     return Phase(accepted=sum(r[0] for r in results), requests=sum(r[1] for r in results),
-                 errors=sum(r[2] for r in results), seconds=seconds, server_cpu=cpu_after - cpu_before)
+                 errors=sum(r[2] for r in results), seconds=seconds, server_cpu=cpu_after - cpu_before,
+                 client_cpu=sum(r[3] for r in results))
 
 
 # -- the server ------------------------------------------------------------------------------------------------
 
 
-def rss_kib(pid: int) -> int:
+def memory_kib(pid: int, *, field: str, source: str) -> int:
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+        for line in Path(f"/proc/{pid}/{source}").read_text().splitlines():
+            if line.startswith(field):
                 return int(line.split()[1])
     except OSError:
         pass
     return 0
+
+
+def rss_kib(pid: int) -> int:
+    return memory_kib(pid, field="VmRSS:", source="status")
+
+
+def pss_kib(pid: int) -> int:
+    """Proportional set size: pages shared with other processes (the forked worker's) count by their share."""
+    return memory_kib(pid, field="Pss:", source="smaps_rollup")
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -200,11 +237,13 @@ def process_tree(pid: int) -> list[int]:
 class RssSampler(threading.Thread):
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
-        self.pid, self.peak_kib, self.running = pid, 0, True
+        self.pid, self.peak_kib, self.peak_pss_kib, self.running = pid, 0, 0, True
 
     def run(self) -> None:
         while self.running:
-            self.peak_kib = max(self.peak_kib, sum(rss_kib(p) for p in process_tree(self.pid)))
+            pids = process_tree(self.pid)
+            self.peak_kib = max(self.peak_kib, sum(rss_kib(p) for p in pids))
+            self.peak_pss_kib = max(self.peak_pss_kib, sum(pss_kib(p) for p in pids))
             time.sleep(0.1)
 
 
@@ -247,13 +286,13 @@ def free_port() -> int:
 # -- the reference ---------------------------------------------------------------------------------------------
 
 
-def reference_rows(count: int) -> list[tuple]:
+def reference_rows(count: int, *, random_ids: bool) -> list[tuple]:
     """The rows the server stores for ``count`` batch events, made by the same pipeline."""
     from analyticaflow.eventlog.sqlite import row_of
     from analyticaflow.ingest.pipeline import Envelope, prepare_messages
 
     envelope = Envelope(project_id=1, received_at=datetime.now(UTC), sent_at=datetime.now(UTC).isoformat())
-    prepared = prepare_messages(((n, message("ref", 0, n)) for n in range(count)), envelope)
+    prepared = prepare_messages(((n, message("ref", 0, n, random_ids=random_ids)) for n in range(count)), envelope)
     return [row_of(record) for record in prepared.records]
 
 
@@ -288,10 +327,13 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8, help="server threads (analyticaflow serve --threads)")
     parser.add_argument("--synchronous", choices=["full", "normal"], default="full")
     parser.add_argument("--reference-events", type=int, default=200_000)
+    parser.add_argument("--message-ids", choices=sorted(MESSAGE_IDS), default="sequential",
+                        help="messageIds in sending order (default) or random UUIDs as the SDKs send")
     parser.add_argument("--with-projector", action="store_true",
                         help="keep the embedded server's projector thread on (it follows the log into DuckDB "
                              "inside the server process); off by default to measure capture alone")
     args = parser.parse_args()
+    random_ids = MESSAGE_IDS[args.message_ids]
 
     sys.path.insert(0, str(ROOT))
     load_before = f"{os.getloadavg()[0]:.1f}"
@@ -318,9 +360,10 @@ def main() -> None:
             sampler = RssSampler(server.pid)
             sampler.start()
             run = f"r{int(time.time())}"
-            batch = drive(batch_client, lambda n: (url, key, run, n), args.batch_clients, args.seconds, server.pid)
-            track = drive(track_client, lambda n: (url, key, run + "t", n, args.track_threads), args.track_clients,
-                          args.seconds, server.pid)
+            batch = drive(batch_client, lambda n: (url, key, run, n, random_ids), args.batch_clients, args.seconds,
+                          server.pid)
+            track = drive(track_client, lambda n: (url, key, run + "t", n, args.track_threads, random_ids),
+                          args.track_clients, args.seconds, server.pid)
             sampler.running = False
             sampler.join()
         finally:
@@ -329,7 +372,7 @@ def main() -> None:
         stored = sqlite3.connect(log_path).execute("SELECT count(*) FROM events").fetchone()[0]
         assert stored == batch.accepted + track.accepted, (stored, batch.accepted, track.accepted)
 
-        rows = reference_rows(args.reference_events)
+        rows = reference_rows(args.reference_events, random_ids=random_ids)
         one_tx, one_tx_cpu = raw_executemany(Path(tmp) / "raw.sqlite3", rows, per_commit=None,
                                              synchronous=args.synchronous)
         per_100, per_100_cpu = raw_executemany(Path(tmp) / "raw100.sqlite3", rows, per_commit=100,
@@ -341,7 +384,7 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores, load average before/after {load_before} / {os.getloadavg()[0]:.1f} "
           f"(other work shares the machine; the load generator runs on the same cores), "
           f"synchronous={args.synchronous}, server threads={args.threads}, projector in server: "
-          f"{'on' if args.with_projector else 'off'}, stored payload ~{payload} B")
+          f"{'on' if args.with_projector else 'off'}, messageIds {args.message_ids}, stored payload ~{payload} B")
     print(f"{'scenario':<48} {'events/s':>9} {'req/s':>7} {'vs 1-tx':>7} {'vs tx/100':>9} {'CPU us/ev':>9}  notes")
     print(f"{'raw executemany, one transaction':<48} {bound:>9,.0f} {'':>7} {1:>7.2f} {bound / bound_100:>9.2f} "
           f"{bound_cpu_us:>9.1f}  {len(rows)} rows, the physical bound")
@@ -355,8 +398,15 @@ def main() -> None:
         print(f"{label:<48} {phase.rate:>9,.0f} {phase.requests / phase.seconds:>7,.0f} {phase.rate / bound:>7.2f} "
               f"{phase.rate / bound_100:>9.2f} {phase.cpu_per_event_us:>9.1f}  "
               f"{phase.accepted} events, {phase.errors} errors, server CPU {phase.server_cpu:.1f} s")
-    print(f"server RSS peak (master + worker): {sampler.peak_kib / 1024:.0f} MB; the log holds {stored} events = "
-          "exactly those acknowledged")
+    cores = os.cpu_count() or 1
+    print(f"CPU per event and the rates it allows on {cores} cores (server alone / server and load generator):")
+    for label, phase in rows_out:
+        server_us, client_us = phase.cpu_per_event_us, phase.client_cpu_per_event_us
+        print(f"  {label:<46} server {server_us:7.1f} us, clients {client_us:7.1f} us -> ceilings "
+              f"{cores * 1e6 / server_us:>8,.0f} / {cores * 1e6 / (server_us + client_us):>8,.0f} events/s")
+    print(f"server memory peak (main process + worker): RSS {sampler.peak_kib / 1024:.0f} MB (pages the forked worker "
+          f"shares with the main process counted twice), PSS {sampler.peak_pss_kib / 1024:.0f} MB; "
+          f"the log holds {stored} events = exactly those acknowledged")
 
 
 if __name__ == "__main__":
