@@ -20,23 +20,32 @@ ROOT = Path(__file__).resolve().parents[2]
 # The in-process ClickHouse engine spends ~1 s per chunk on part writes and FINAL reads: a smaller log.
 EVENTS = {"duckdb": 700, "chdb": 240}
 KILLS = {"duckdb": 5, "chdb": 3}
+CHUNK = {"duckdb": 40, "chdb": 20}
 
 
-def run_child(kind: str, directory: Path, log_path: Path, *, kill_after: float | None) -> int | None:
-    """Run the projector process; kill -9 it after ``kill_after`` seconds. Its exit code, None if killed."""
+def run_child(kind: str, directory: Path, log_path: Path, *, rng: random.Random | None, last_seq: int) -> int | None:
+    """Run the projector process; with ``rng``, kill -9 it in the middle of its work. Its exit code, None if killed.
+
+    The kill follows the child's own progress, not the clock: after a random number of checkpoints (while at least
+    two chunks remain) it waits a random fraction of a chunk and kills, so every kill lands in unfinished work
+    however fast the machine is.
+    """
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.projections.crash_child", kind, str(directory), str(log_path), "40"],
+        [sys.executable, "-m", "tests.projections.crash_child", kind, str(directory), str(log_path), str(CHUNK[kind])],
         cwd=ROOT,
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
-    try:
-        process.wait(timeout=kill_after if kill_after is not None else 300)
-    except subprocess.TimeoutExpired:
-        os.kill(process.pid, signal.SIGKILL)
-        process.wait()
-        return None
+    checkpoints_before_kill = rng.randint(0, 1) if rng is not None else None
+    for seen, line in enumerate(process.stdout):
+        work_remains = int(line) <= last_seq - 2 * CHUNK[kind]
+        if checkpoints_before_kill is not None and seen >= checkpoints_before_kill and work_remains:
+            time.sleep(rng.uniform(0.0, 0.05))
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait()
+            return None
+    process.wait(timeout=300)
     assert process.returncode == 0, process.stderr.read().decode()
     return process.returncode
 
@@ -46,19 +55,16 @@ def test_killing_the_projector_at_random_points_changes_nothing(kind, tmp_path):
     log_path = tmp_path / "events.sqlite3"
     log = SqliteEventLog(log_path)
     log.append(generated_stream(11, events=EVENTS[kind], people=50, unknown_types=False))
+    last_seq = log.last_seq()
     log.close()
     rng = random.Random(kind)
     crashed, kills = tmp_path / "crashed", 0
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline:
-        # Start-up (imports, opening the warehouse) takes most of a second; kill somewhere in the work after it.
-        outcome = run_child(kind, crashed, log_path, kill_after=rng.uniform(1.2, 3.0) if kills < KILLS[kind] else None)
-        if outcome is None:
+    for _ in range(KILLS[kind]):
+        if run_child(kind, crashed, log_path, rng=rng, last_seq=last_seq) is None:
             kills += 1
-        else:
-            break
     assert kills == KILLS[kind]
-    run_child(kind, tmp_path / "uninterrupted", log_path, kill_after=None)
+    assert run_child(kind, crashed, log_path, rng=None, last_seq=last_seq) == 0
+    run_child(kind, tmp_path / "uninterrupted", log_path, rng=None, last_seq=last_seq)
     warehouse = open_kind(kind, str(crashed))
     try:
         after_crashes = snapshot(warehouse)
