@@ -20,6 +20,9 @@ PRODUCT_COMMANDS = {
     "replay": "Rebuild every projection from the event store with no downtime; --status shows what is stale.",
     "worker": "Run background work outside the web process (scale mode).",
     "outbox_relay": "(shop side) Ship the outbox's pending events to the capture API.",
+    "jobs": "Run background jobs outside the server: 'jobs worker|beat|run|status'.",
+    "sync": "List linked ad and social accounts, or sync them now (--run-here runs in this process).",
+    "rotate-key": "Re-encrypt every stored platform credential under a new credentials key.",
 }
 
 DEMO_MARKER = ".analyticaflow-demo"

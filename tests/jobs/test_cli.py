@@ -55,3 +55,17 @@ def test_a_celery_worker_process_runs_what_the_app_enqueues(tmp_path, redis_url)
         os.killpg(worker.pid, signal.SIGTERM)
         output = worker.communicate(timeout=30)[0]
     assert "Traceback" not in output
+
+
+def test_help_lists_the_job_sync_and_key_commands_and_each_has_its_own_help(tmp_path):
+    data = tmp_path / "data"
+    listing = run_cli(data, "--help")
+    assert listing.returncode == 0, listing.stderr
+    lines = {line.split()[0]: line for line in listing.stdout.splitlines() if line.startswith("  ")}
+    assert "worker|beat|run|status" in lines["jobs"]
+    assert "sync them now" in lines["sync"]
+    assert "new credentials key" in lines["rotate-key"]
+    for command, option in (("jobs", "{worker,beat,run,status}"), ("sync", "--run-here"),
+                            ("rotate-key", "--reencrypt-only")):
+        result = run_cli(data, command, "--help")
+        assert result.returncode == 0 and "usage:" in result.stdout and option in result.stdout, command
