@@ -123,38 +123,35 @@ def cohort_sql(dialect: Dialect, query: CohortQuery, keys: list[date]) -> Sql:
     cohort_start = params.add(local_midnight_utc(keys[0], span.zone), "ts")
     cohort_end = params.add(local_midnight_utc(next_bucket(keys[-1], g), span.zone), "ts")
     horizon = params.add(span.end, "ts")
-    start_day = local_day_sql(dialect, "min(e.t)", span, params)
-    return_day = local_day_sql(dialect, "r.t", span, params)
+    start_day = local_day_sql(dialect, "min(e.event_datetime)", span, params)
+    return_day = local_day_sql(dialect, "e.event_datetime", span, params)
     order_day = local_day_sql(dialect, "o.ordered_at", span, params)
     max_k = params.add(query.periods, "n")
     fx = foreign_columns(currency_expr="o.currency", day_expr=order_day,
                          reporting_marker=params.add(query.currency.upper(), "cur"))
     starts, returns = query.start.sql(dialect, params), query.returning.sql(dialect, params)
-    # One scan of the events for both kinds: the start events of all time before the last cohort ends (the first
-    # one counts), the return events from the first cohort on.
+    first_day = params.add(local_midnight_utc(keys[0], span.zone).date(), "d")
+    # Two scans, each with its own event name pushed into the table scan (one scan with an OR of both kinds
+    # reads every row of the shared type): the start events of all time before the last cohort ends (the
+    # first one counts), then the return events from the first cohort on, of the cohorts' members only.
     text = f"""
-        WITH ev AS (
-            SELECT e.person_id AS person_id, {dialect.order_key("e.event_datetime", "e.seq")} AS k,
-                   e.event_datetime AS t, CASE WHEN {starts} THEN 1 ELSE 0 END AS s,
-                   CASE WHEN {returns} THEN 1 ELSE 0 END AS r
+        WITH cohort AS (
+            SELECT e.person_id AS person_id, min({dialect.order_key("e.event_datetime", "e.seq")}) AS k0,
+                   min(e.event_datetime) AS t0, {dialect.bucket_start(g, start_day)} AS cs
             FROM events AS e
-            WHERE e.project_id = {p} AND e.person_id IS NOT NULL AND e.event_datetime < {horizon}
-              AND {prefilter_sql((query.start, query.returning), params)}
-              AND (({starts} AND e.event_datetime < {cohort_end})
-                   OR ({returns} AND e.event_datetime >= {cohort_start}
-                       AND e.event_date >= {params.add(local_midnight_utc(keys[0], span.zone).date(), "d")}))
-        ), cohort AS (
-            SELECT e.person_id AS person_id, min(e.k) AS k0, min(e.t) AS t0, {dialect.bucket_start(g, start_day)} AS cs
-            FROM ev AS e
-            WHERE e.s = 1 AND e.t < {cohort_end}
+            WHERE e.project_id = {p} AND e.person_id IS NOT NULL AND e.event_datetime < {cohort_end}
+              AND {prefilter_sql((query.start,), params)} AND {starts}
             GROUP BY e.person_id
-            HAVING min(e.t) >= {cohort_start}
+            HAVING min(e.event_datetime) >= {cohort_start}
         ), returned AS (
-            SELECT DISTINCT r.person_id AS person_id, co.cs AS cs,
+            SELECT DISTINCT e.person_id AS person_id, co.cs AS cs,
                    {_period_index(g, "co.cs", dialect.bucket_start(g, return_day))} AS k
-            FROM ev AS r
-            INNER JOIN cohort AS co ON co.person_id = r.person_id
-            WHERE r.r = 1 AND r.t >= {cohort_start} AND r.k >= co.k0
+            FROM events AS e
+            INNER JOIN cohort AS co ON co.person_id = e.person_id
+            WHERE e.project_id = {p} AND e.person_id IS NOT NULL AND e.event_datetime >= {cohort_start}
+              AND e.event_datetime < {horizon} AND e.event_date >= {first_day}
+              AND {prefilter_sql((query.returning,), params)} AND {returns}
+              AND {dialect.order_key("e.event_datetime", "e.seq")} >= co.k0
         ), spent AS (
             SELECT co.cs AS cs, {_period_index(g, "co.cs", dialect.bucket_start(g, order_day))} AS k, {fx},
                    o.revenue AS revenue
