@@ -21,6 +21,7 @@ from typing import IO, Any
 import pyarrow as pa
 
 from analyticaflow.channeldata import values
+from analyticaflow.channeldata.columns import ad_spend_table
 from analyticaflow.channeldata.platforms import clean_campaign_name
 from analyticaflow.channeldata.spend_csv import parse_spend_csv
 from analyticaflow.channeldata.tables import (
@@ -164,15 +165,19 @@ def ad_spend_load(*, project_id: int, source: str, account_id: str, date_from: d
     source, account_id = values.source_name(source), values.text(account_id)
     days = _days(date_from, date_to)
     fixed = {"project_id": project_id, "source": source, "account_id": account_id, "loaded_at": _now()}
-    records = _normalize(rows, AD_SPEND_FIELDS, fixed, AD_SPEND_DAILY.name, AD_SPEND_DAILY.key)
-    _check_window(records, "date", date_from, date_to, AD_SPEND_DAILY.name)
-    for record in records:
-        record["campaign_key"] = clean_campaign_name(record["campaign_name"])
-    write_rows(warehouse or get_warehouse(), AD_SPEND_DAILY, _columns(AD_SPEND_DAILY, records),
+    rows = rows if isinstance(rows, list) else list(rows)
+    staged = ad_spend_table(AD_SPEND_DAILY, rows, fixed=fixed, date_from=date_from, date_to=date_to)
+    if staged is None:  # rows that need converting, or a problem to report: the general path
+        records = _normalize(rows, AD_SPEND_FIELDS, fixed, AD_SPEND_DAILY.name, AD_SPEND_DAILY.key)
+        _check_window(records, "date", date_from, date_to, AD_SPEND_DAILY.name)
+        for record in records:
+            record["campaign_key"] = clean_campaign_name(record["campaign_name"])
+        staged = _columns(AD_SPEND_DAILY, records)
+    write_rows(warehouse or get_warehouse(), AD_SPEND_DAILY, staged,
                scope_columns=("project_id", "source", "account_id", "date"),
                scope_rows={"project_id": [project_id] * len(days), "source": [source] * len(days),
                            "account_id": [account_id] * len(days), "date": days})
-    return len(records)
+    return len(rows)
 
 
 def social_load(*, project_id: int, source: str, account_id: str, date_from: date, date_to: date,

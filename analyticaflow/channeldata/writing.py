@@ -17,8 +17,12 @@ from analyticaflow.warehouse.schema import DECIMAL_PRECISION, DECIMAL_SCALE, Col
 _ARROW = {**ARROW_TYPES, ColumnType.DECIMAL: pa.decimal128(DECIMAL_PRECISION, DECIMAL_SCALE)}
 
 
+def arrow_schema(spec: TableSpec) -> pa.Schema:
+    return pa.schema([pa.field(c.name, _ARROW[c.type], nullable=c.nullable) for c in spec.columns])
+
+
 def arrow_rows(spec: TableSpec, columns: dict[str, Sequence[Any]]) -> pa.Table:
-    schema = pa.schema([pa.field(c.name, _ARROW[c.type], nullable=c.nullable) for c in spec.columns])
+    schema = arrow_schema(spec)
     return pa.Table.from_arrays([pa.array(columns[f.name], type=f.type) for f in schema], schema=schema)
 
 
