@@ -77,8 +77,15 @@ def _field(name: str) -> str:
 
 
 def _scalar_text(value: str) -> str:
-    """A JSON value as text the way the handlers read it: objects/arrays/null/'' → NULL."""
-    return f"(CASE WHEN json_type({value}) IN ('OBJECT', 'ARRAY') THEN NULL ELSE nullif({value}->>'$', '') END)"
+    """A JSON value as text the way the handlers read it: objects/arrays/null/'' → NULL.
+
+    A string without escapes (nearly every one) is its JSON text between the quotes, cut out without parsing.
+    """
+    text = f"CAST({value} AS VARCHAR)"
+    return (
+        f"(CASE WHEN starts_with({text}, '\"') AND NOT contains({text}, '\\') THEN nullif({text}[2:-2], '') "
+        f"WHEN json_type({value}) IN ('OBJECT', 'ARRAY') THEN NULL ELSE nullif({value}->>'$', '') END)"
+    )
 
 
 def _text(name: str) -> str:
@@ -106,8 +113,13 @@ def _query_param(query: str, param: str) -> str:
 
 def _map(json: str) -> str:
     # Strings unquoted, other values as JSON text, null values dropped — as the handlers' attributes.
-    entries = f"list_filter(map_entries(CAST({json} AS MAP(VARCHAR, VARCHAR))), lambda e: e.value IS NOT NULL)"
-    return f"(CASE WHEN json_type({json}) = 'OBJECT' THEN map_from_entries({entries}) END)"
+    # Only an object whose text holds "null" somewhere can have a null value to drop.
+    as_map = f"CAST({json} AS MAP(VARCHAR, VARCHAR))"
+    entries = f"list_filter(map_entries({as_map}), lambda e: e.value IS NOT NULL)"
+    return (
+        f"(CASE WHEN json_type({json}) <> 'OBJECT' THEN NULL "
+        f"WHEN contains(CAST({json} AS VARCHAR), 'null') THEN map_from_entries({entries}) ELSE {as_map} END)"
+    )
 
 
 def parse_chunk(*, raw: str) -> Sql:
