@@ -20,10 +20,9 @@ from analyticaflow.channelgroups.rules import ChannelGrouping
 from analyticaflow.reports.attribution_report.query import AttributionQuery
 from analyticaflow.reports.attribution_report.rows import combo_keys
 from analyticaflow.reports.attribution_report.runner import read_inputs
-from analyticaflow.reports.collect import ReportRun
 from analyticaflow.reports.currency import RateBook
 from analyticaflow.reports.periods import Period
-from analyticaflow.reports.query import ReportQuery
+from analyticaflow.reports.touches import campaign_catalog
 from analyticaflow.warehouse.backends import Warehouse
 
 PATH_GROUPINGS = ("channel", "channel_group")
@@ -95,13 +94,7 @@ def paths_run(*, warehouse: Warehouse, query: PathsQuery, rates: RateBook, group
                                      lookback=window.lookback, data_end_us=epoch_us(window.data_end))
     keys = None
     if query.by == "channel_group":
-        run = ReportRun(warehouse=warehouse, rates=rates, query=ReportQuery(
-            project_id=query.project_id, timezone=query.timezone, currency=query.currency, period=query.period,
-            metrics=("spend",)))
-        try:
-            catalog = run.catalog()
-        finally:
-            run.close()
+        catalog = campaign_catalog(warehouse=warehouse, project_id=query.project_id)
         keys = combo_keys(inputs.combos, inputs.referrers, query=attribution, catalog=catalog, grouping=grouping)
     names, touch_codes, null_codes = _element_names(journeys, query, keys)
     converting = _segments(journeys.offsets, touch_codes, names, query.collapse_repeats)

@@ -17,6 +17,8 @@ from datetime import date
 
 from analyticaflow.attribution import DIRECT
 from analyticaflow.channeldata.platforms import clean_campaign_name, is_paid, platform_of_click, platform_of_utm
+from analyticaflow.warehouse.backends import Warehouse
+from analyticaflow.warehouse.sql import Sql
 
 CLICK_COLUMNS = ("gclid", "fbclid", "yclid", "twclid")
 
@@ -57,6 +59,14 @@ class CampaignCatalog:
     def name(self, source: str, account_id: str | None, campaign_id: str | None) -> str | None:
         found = self.campaigns.get((source, account_id or "", campaign_id or ""))
         return found.campaign_name if found else None
+
+
+def campaign_catalog(*, warehouse: Warehouse, project_id: int) -> CampaignCatalog:
+    """The project's spend campaigns as read from its daily spend."""
+    return CampaignCatalog(warehouse.query(Sql(
+        "SELECT source, account_id, campaign_id, campaign_name, campaign_key, max(date) AS last_date "
+        "FROM ad_spend_daily WHERE project_id = {project} "
+        "GROUP BY source, account_id, campaign_id, campaign_name, campaign_key", {"project": project_id})))
 
 
 @dataclass(frozen=True, slots=True)

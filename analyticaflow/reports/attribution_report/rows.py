@@ -23,6 +23,7 @@ from typing import Any
 from analyticaflow.attribution import AttributionResult
 from analyticaflow.channeldata.platforms import platform_channel
 from analyticaflow.channelgroups.rules import LABELS, ChannelGrouping, Group
+from analyticaflow.channelgroups.touches import touch_channel_group
 from analyticaflow.metrics.formulas import calculate_roas, calculate_romi, safe_ratio
 from analyticaflow.reports.attribution_report.query import AttributionQuery
 from analyticaflow.reports.shaping import group_of_key
@@ -55,8 +56,7 @@ def combo_keys(combos: Sequence[TouchCombo], referrers: Sequence[str], *, query:
     keys: list[Key | None] = []
     for combo, referrer in zip(combos, referrers, strict=True):
         group = group_of(combo, catalog)
-        channel_group = grouping.visit_group(channel=group.channel, medium=combo.medium,
-                                             paid=group.paid or bool(combo.click), referrer=referrer)
+        channel_group = touch_channel_group(combo, referrer=referrer, catalog=catalog, grouping=grouping)
         admitted = query.filters.admits(source=group.source, account_id=group.account_id,
                                         campaign_id=group.campaign_id, channel=group.channel)
         if not admitted or (query.channel_groups and channel_group not in query.channel_groups):
