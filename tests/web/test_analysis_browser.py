@@ -120,6 +120,22 @@ def test_ltv_curves(page):
     page.screenshot(path=screenshot_path("analysis-ltv"), full_page=True)
 
 
+def test_view_toggles_keep_history_and_back_restores_the_report(page):
+    page.goto(f"{page.project_url}/ltv/?preset=last_90&months=3")
+    settled(page)
+    page.click("#curve [data-curve=ltv]")  # how the answer is shown: no new history entry, no reload
+    assert "curve=ltv" in page.url
+    assert page.locator("#curve [data-curve=ltv]").get_attribute("class").split().count("active") == 1
+    page.click("#by [data-by=channel_group]")
+    settled(page)
+    assert "by=channel_group" in page.url
+    page.go_back()
+    settled(page)
+    assert "by=" not in page.url and "curve=ltv" in page.url
+    assert "active" in page.locator("#by [data-by=channel]").get_attribute("class").split()
+    assert not any(line["label"].startswith("Paid search") for line in datasets(page, "ltv-chart"))
+
+
 def test_top_paths_and_person_search(page):
     page.goto(f"{page.project_url}/journeys/")
     settled(page)

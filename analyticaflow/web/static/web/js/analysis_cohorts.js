@@ -2,7 +2,7 @@
 // average on top; cells still in progress are striped, cells not begun are blank.
 
 import {
-  bindPeriod, config, el, escapeHtml, fmt, formatDay, readPeriod, report, setQuery, showPeriod, writePeriod,
+  config, el, escapeHtml, fmt, formatDay, onChoice, readPeriod, report, showPeriod, wireState, writePeriod,
 } from "./analysis_common.js";
 
 const DEFAULT_PRESET = "last_90";
@@ -101,35 +101,15 @@ async function refresh() {
   if (answer) render(answer);
 }
 
-function commit(changes) {
-  state = { ...state, ...changes };
-  setQuery(writeState(state));
-  showControls();
-  refresh();
-}
-
-bindPeriod({ get: () => state.period, set: (period) => { state = { ...state, period }; }, onChange: () => commit({}) });
-el("granularity").addEventListener("click", (event) => {
-  const button = event.target.closest("[data-granularity]");
-  if (button) commit({ granularity: button.dataset.granularity, periods: DEFAULT_PERIODS[button.dataset.granularity] });
+const { commit, restyle } = wireState({
+  get: () => state, set: (next) => { state = next; }, read: readState, write: writeState, show: showControls, refresh, redraw: () => { if (last) render(last); },
 });
-el("metric").addEventListener("click", (event) => {
-  const button = event.target.closest("[data-metric]");
-  if (!button) return;
-  state = { ...state, metric: button.dataset.metric };
-  setQuery(writeState(state), false);
-  showControls();
-  if (last) render(last);
-});
+onChoice("granularity", "granularity", (granularity) => commit({ granularity, periods: DEFAULT_PERIODS[granularity] }));
+onChoice("metric", "metric", (metric) => restyle({ metric }));
 el("run").addEventListener("click", () => {
   const periods = Math.max(0, Math.min(60, Number.parseInt(el("periods").value, 10) || 0));
   commit({ periods, start: el("start-event").value.trim() || "Signed Up",
     returning: el("return-event").value.trim() || "Order Completed" });
-});
-window.addEventListener("popstate", () => {
-  state = readState(location.search);
-  showControls();
-  refresh();
 });
 
 showControls();

@@ -133,3 +133,41 @@ export function drawChart(canvas, spec) {
   if (existing) existing.destroy();
   return new window.Chart(canvas, spec);
 }
+
+/**
+ * Wire a page whose state lives in the query string. ``get``/``set`` read and replace the page's state,
+ * ``read``/``write`` turn it into a query string and back, ``show`` shows it in the controls, ``refresh`` loads
+ * the report and ``redraw`` re-renders the last answer. Returns ``commit(changes, push)`` (change the state, write
+ * the URL, reload) and ``restyle(changes)`` (change only how the last answer is shown: no history entry, no
+ * reload). The period controls and the back button are wired here.
+ */
+export function wireState({ get, set, read, write, show, refresh, redraw = () => {} }) {
+  const apply = (changes, push) => {
+    set({ ...get(), ...changes });
+    setQuery(write(get()), push);
+    show();
+  };
+  const commit = (changes, push = true) => {
+    apply(changes, push);
+    refresh();
+  };
+  const restyle = (changes) => {
+    apply(changes, false);
+    redraw();
+  };
+  bindPeriod({ get: () => get().period, set: (period) => set({ ...get(), period }), onChange: () => commit({}) });
+  window.addEventListener("popstate", () => {
+    set(read(location.search));
+    show();
+    refresh();
+  });
+  return { commit, restyle };
+}
+
+/** Clicks on the buttons inside ``id`` that carry ``data-<name>`` call ``pick`` with that value. */
+export function onChoice(id, name, pick) {
+  el(id).addEventListener("click", (event) => {
+    const button = event.target.closest(`[data-${name}]`);
+    if (button) pick(button.dataset[name]);
+  });
+}

@@ -2,8 +2,8 @@
 // the breakdown table, and the persons who dropped before a step (with links to their timelines).
 
 import {
-  PALETTE, bindPeriod, config, drawChart, duration, el, escapeHtml, fmt, personLink, readPeriod, report,
-  setQuery, showPeriod, writePeriod,
+  PALETTE, config, drawChart, duration, el, escapeHtml, fmt, personLink, readPeriod, report, showPeriod,
+  wireState, writePeriod,
 } from "./analysis_common.js";
 
 const DEFAULT_PRESET = "last_30";
@@ -209,15 +209,10 @@ async function refresh() {
   renderGroups(answer);
 }
 
-function commit(changes, push = true) {
-  state = { ...state, ...changes };
-  setQuery(writeState(state), push);
-  showEditor();
-  refresh();
-}
-
 // --- events ---------------------------------------------------------------------------------------------------
-bindPeriod({ get: () => state.period, set: (period) => { state = { ...state, period }; }, onChange: () => commit({}) });
+const { commit } = wireState({
+  get: () => state, set: (next) => { state = next; }, read: readState, write: writeState, show: showEditor, refresh,
+});
 el("add-step").addEventListener("click", () => {
   const current = readEditor();
   state = { ...state, ...current, steps: [...current.steps, { type: "track", event: "" }] };
@@ -256,11 +251,6 @@ el("steps-table").addEventListener("click", (event) => {
   if (button) loadDropped(Number(button.dataset.dropped));
 });
 el("dropped-more").addEventListener("click", () => loadDropped(dropped.step, true));
-window.addEventListener("popstate", () => {
-  state = readState(location.search);
-  showEditor();
-  refresh();
-});
 
 showEditor();
 refresh();

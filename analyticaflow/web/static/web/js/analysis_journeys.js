@@ -2,7 +2,7 @@
 // box that opens a person's timeline.
 
 import {
-  bindPeriod, config, el, escapeHtml, fmt, readPeriod, report, setQuery, showPeriod, writePeriod,
+  config, el, escapeHtml, fmt, onChoice, readPeriod, report, showPeriod, wireState, writePeriod,
 } from "./analysis_common.js";
 
 const DEFAULT_PRESET = "last_30";
@@ -61,26 +61,13 @@ async function refresh() {
   if (answer) render(answer);
 }
 
-function commit(changes) {
-  state = { ...state, ...changes };
-  setQuery(writeState(state));
-  showControls();
-  refresh();
-}
-
-bindPeriod({ get: () => state.period, set: (period) => { state = { ...state, period }; }, onChange: () => commit({}) });
-el("by").addEventListener("click", (event) => {
-  const button = event.target.closest("[data-by]");
-  if (button) commit({ by: button.dataset.by });
+const { commit } = wireState({
+  get: () => state, set: (next) => { state = next; }, read: readState, write: writeState, show: showControls, refresh,
 });
+onChoice("by", "by", (by) => commit({ by }));
 el("collapse").addEventListener("change", () => commit({ collapse: el("collapse").checked }));
 el("run").addEventListener("click", () => {
   commit({ lookback: Math.max(1, Math.min(365, Number.parseInt(el("lookback").value, 10) || 30)) });
-});
-window.addEventListener("popstate", () => {
-  state = readState(location.search);
-  showControls();
-  refresh();
 });
 
 showControls();

@@ -2,7 +2,7 @@
 // channel (or group) and one for all customers, with CAC as a dashed level per channel; the CAC table.
 
 import {
-  PALETTE, bindPeriod, config, drawChart, el, escapeHtml, fmt, readPeriod, report, setQuery, showPeriod, writePeriod,
+  PALETTE, config, drawChart, el, escapeHtml, fmt, onChoice, readPeriod, report, showPeriod, wireState, writePeriod,
 } from "./analysis_common.js";
 
 const DEFAULT_PRESET = "this_year";
@@ -85,33 +85,13 @@ async function refresh() {
   if (answer) render(answer);
 }
 
-function commit(changes) {
-  state = { ...state, ...changes };
-  setQuery(writeState(state));
-  showControls();
-  refresh();
-}
-
-bindPeriod({ get: () => state.period, set: (period) => { state = { ...state, period }; }, onChange: () => commit({}) });
-el("by").addEventListener("click", (event) => {
-  const button = event.target.closest("[data-by]");
-  if (button) commit({ by: button.dataset.by });
+const { commit, restyle } = wireState({
+  get: () => state, set: (next) => { state = next; }, read: readState, write: writeState, show: showControls, refresh, redraw: () => { if (last) render(last); },
 });
-el("curve").addEventListener("click", (event) => {
-  const button = event.target.closest("[data-curve]");
-  if (!button) return;
-  state = { ...state, curve: button.dataset.curve };
-  setQuery(writeState(state), false);
-  showControls();
-  if (last) render(last);
-});
+onChoice("by", "by", (by) => commit({ by }));
+onChoice("curve", "curve", (curve) => restyle({ curve }));
 el("run").addEventListener("click", () => {
   commit({ months: Math.max(0, Math.min(60, Number.parseInt(el("months").value, 10) || 0)) });
-});
-window.addEventListener("popstate", () => {
-  state = readState(location.search);
-  showControls();
-  refresh();
 });
 
 showControls();
