@@ -6,7 +6,7 @@ What it does:
 
 1. prepares a demo data dir (``analyticaflow demo --no-serve --size ...``) unless ``--data-dir`` names one
    that already holds a demo;
-2. starts the real server (``analyticaflow serve``, gunicorn) on loopback and logs in like a browser (session
+2. starts the real server (``analyticaflow serve``, granian) on loopback and logs in like a browser (session
    cookie + CSRF token);
 3. times ``--requests`` sequential requests of each: the dashboard shell (``GET /projects/{id}/``), and the
    calls the page's script makes for "All accounts, last 30 days, compare with the previous period": tiles

@@ -22,6 +22,12 @@ def projections_ensure(*, warehouse: Warehouse) -> Generation:
     return ensure_schema(warehouse)
 
 
+def projections_served(*, warehouse: Warehouse) -> Generation | None:
+    """The generation reports read (its number and ``checkpoint_seq``: how far the log is applied), or None
+    before the projections' tables exist. Derived report tables use it to know when their sources moved."""
+    return served_generation(warehouse)
+
+
 def projections_catch_up(
     *,
     warehouse: Warehouse,

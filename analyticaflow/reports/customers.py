@@ -18,11 +18,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import weakref
 from datetime import UTC, datetime, timedelta
 
 from analyticaflow.channeldata.orders import merged_orders
-from analyticaflow.projections.generations import served_generation
+from analyticaflow.projections.services import projections_served
+from analyticaflow.reports.derived import derived_tables_ensure, project_lock
 from analyticaflow.warehouse.backends import Warehouse
 from analyticaflow.warehouse.schema import INT, TEXT, TIMESTAMP, TableSpec, col
 from analyticaflow.warehouse.sql import Sql
@@ -41,35 +41,27 @@ FIRST_ORDERS_STATE = TableSpec(
 REFRESH_AFTER = timedelta(seconds=30)
 logger = logging.getLogger(__name__)
 
-_locks: dict[tuple[int, int], threading.Lock] = {}
 _locks_guard = threading.Lock()
-_created: weakref.WeakSet = weakref.WeakSet()
 
 
 def _lock(warehouse: Warehouse, project_id: int) -> threading.Lock:
-    with _locks_guard:
-        return _locks.setdefault((id(warehouse), project_id), threading.Lock())
+    return project_lock(warehouse, FIRST_ORDERS.name, project_id)
 
 
 def _ensure_tables(warehouse: Warehouse) -> None:
-    if warehouse in _created:
-        return
-    for spec in (FIRST_ORDERS, FIRST_ORDERS_STATE):
-        for statement in warehouse.dialect.create_table(spec, spec.name):
-            warehouse.execute(statement)
-    _created.add(warehouse)
+    derived_tables_ensure(warehouse, (FIRST_ORDERS, FIRST_ORDERS_STATE))
 
 
 def fingerprint(warehouse: Warehouse, project_id: int) -> str:
     """What a project's first orders depend on: ``g<generation>@<checkpoint>|shop:<rows>:<last load>``."""
-    served = served_generation(warehouse)
+    served = projections_served(warehouse=warehouse)
     events = f"g{served.generation}@{served.checkpoint_seq}" if served else "none@0"
     shop = warehouse.query(Sql("SELECT count(*), max(loaded_at) FROM shop_orders WHERE project_id = {project}",
                                {"project": project_id}))[0]
     return f"{events}|shop:{shop[0]}:{shop[1]}"
 
 
-def _only_events_moved(built: str, current: str) -> bool:
+def only_events_moved(built: str, current: str) -> bool:
     """Same generation and shop orders; only the checkpoint advanced (the live event stream)."""
     (built_events, built_shop), (events, shop) = built.split("|", 1), current.split("|", 1)
     return built_shop == shop and built_events.split("@")[0] == events.split("@")[0]
@@ -88,7 +80,7 @@ def first_orders_refresh(*, warehouse: Warehouse, project_id: int) -> bool:
             built, built_at = state[0]
             if built == current:
                 return False
-            if _only_events_moved(built, current):
+            if only_events_moved(built, current):
                 if datetime.now(UTC).replace(tzinfo=None) - built_at >= REFRESH_AFTER:
                     _rebuild_in_background(warehouse, project_id)
                 return False

@@ -12,6 +12,7 @@ from analyticaflow.accounts.models import Project
 from analyticaflow.channeldata.schema import channel_tables_ensure
 from analyticaflow.channeldata.selectors import channel_accounts
 from analyticaflow.errors import ServiceUnavailable
+from analyticaflow.integrations.selectors import integration_menu_accounts
 from analyticaflow.reports.audit import utm_audit_report
 from analyticaflow.reports.currency import Rate, RateBook
 from analyticaflow.reports.kpi import kpi_report
@@ -55,4 +56,28 @@ def report_utm_audit(*, project: Project, query: ReportQuery) -> dict[str, Any]:
 
 
 def report_accounts(*, project: Project) -> list[dict[str, Any]]:
-    return channel_accounts(warehouse=report_warehouse(), project_id=project.id)
+    """The dashboard menu's accounts: every account with channel data, and every connected account (its name,
+    link status; no dates or rows before its first sync)."""
+    return accounts_with_connections(channel_accounts(warehouse=report_warehouse(), project_id=project.id),
+                                     integration_menu_accounts(project_id=project.id))
+
+
+def accounts_with_connections(with_data: list[dict[str, Any]], connected: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Accounts with data (``channel_accounts``) joined to the connected ones (``integration_menu_accounts``) by
+    source and account id; an account connected but without rows yet is listed too (kind unknown: null)."""
+    links = {(c["source"], c["account_id"]): c for c in connected}
+    accounts = []
+    for account in with_data:
+        link = links.pop((account["source"], account["account_id"]), None)
+        accounts.append({**account, **_connection(link)})
+    for (source, account_id), link in sorted(links.items()):
+        accounts.append({"kind": None, "source": source, "account_id": account_id, "currency": link["currency"],
+                         "currencies": [link["currency"]] if link["currency"] else [], "first_date": None,
+                         "last_date": None, "rows": 0, **_connection(link)})
+    return accounts
+
+
+def _connection(link: dict[str, Any] | None) -> dict[str, Any]:
+    if link is None:
+        return {"name": None, "connected": False, "status": None}
+    return {"name": link["name"], "connected": True, "status": link["status"]}

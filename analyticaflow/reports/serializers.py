@@ -229,14 +229,18 @@ class UtmAuditSerializer(serializers.Serializer):
 
 
 class ChannelAccountSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=["ads", "social", "web", "crm"])
+    kind = serializers.ChoiceField(choices=["ads", "social", "web", "crm"], allow_null=True,
+                                   help_text="Null for a connected account without rows yet.")
     source = serializers.CharField(help_text="meta_ads, google_ads, instagram, ga4, amocrm ...")
     account_id = serializers.CharField()
     currency = serializers.CharField(allow_null=True, help_text="The currency of its latest rows.")
     currencies = serializers.ListField(child=serializers.CharField())
-    first_date = serializers.DateField()
-    last_date = serializers.DateField()
+    first_date = serializers.DateField(allow_null=True)
+    last_date = serializers.DateField(allow_null=True)
     rows = serializers.IntegerField()
+    name = serializers.CharField(allow_null=True, help_text="The account's name, when connected.")
+    connected = serializers.BooleanField(help_text="Linked on the integrations page (else: imported data).")
+    status = serializers.CharField(allow_null=True, help_text="The link's status, when connected.")
 
 
 class MetricInfoSerializer(serializers.Serializer):

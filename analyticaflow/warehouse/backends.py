@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -23,7 +24,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import pyarrow as pa
 
 from analyticaflow.warehouse.dialects import DIALECTS, Dialect, clickhouse_text
-from analyticaflow.warehouse.schema import ColumnType, TableSpec
+from analyticaflow.warehouse.schema import DECIMAL_PRECISION, DECIMAL_SCALE, ColumnType, TableSpec
 from analyticaflow.warehouse.sql import Sql, ident
 
 ARROW_TYPES = {
@@ -34,7 +35,9 @@ ARROW_TYPES = {
     ColumnType.DATE: pa.date32(),
     ColumnType.FLAG: pa.uint8(),
     ColumnType.TEXT_MAP: pa.map_(pa.string(), pa.string()),
+    ColumnType.DECIMAL: pa.decimal128(DECIMAL_PRECISION, DECIMAL_SCALE),
 }
+_MICRO = Decimal(1).scaleb(-DECIMAL_SCALE)
 
 
 class WarehouseError(Exception):
@@ -53,8 +56,15 @@ def arrow_table(spec: TableSpec, columns: dict[str, Sequence[Any]]) -> pa.Table:
     """Columns of Python values → an Arrow table typed by the spec (the bulk insert format of both backends)."""
     schema = arrow_schema(spec)
     return pa.Table.from_arrays(
-        [pa.array(columns[f.name], type=f.type, from_pandas=False) for f in schema], schema=schema
+        [pa.array(_exact(columns[f.name]) if pa.types.is_decimal(f.type) else columns[f.name], type=f.type,
+                  from_pandas=False) for f in schema], schema=schema
     )
+
+
+def _exact(values: Sequence[Any]) -> list[Decimal | None]:
+    """Money as exact decimals at the column's scale (ints, floats via their shortest text, strings)."""
+    return [None if v is None else (v if isinstance(v, Decimal) else Decimal(str(v))).quantize(
+        _MICRO, rounding=ROUND_HALF_EVEN) for v in values]
 
 
 def rows_of(table: pa.Table) -> list[tuple]:

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from analyticaflow.accounts import services as accounts
+from analyticaflow.integrations.models import Integration
 from tests.factories import add_member, make_project, make_user
 from tests.reports.helpers import daily_spend, order, project_events, utc, visit
 
@@ -156,7 +157,25 @@ def test_accounts_lists_the_ad_accounts(as_user, owner, shop):
     assert response.status_code == 200
     assert response.json() == [{"kind": "ads", "source": "meta_ads", "account_id": "act_1", "currency": "EUR",
                                 "currencies": ["EUR"], "first_date": "2026-03-01", "last_date": "2026-03-10",
-                                "rows": 10}]
+                                "rows": 10, "name": None, "connected": False, "status": None}]
+
+
+def test_accounts_include_the_connected_ones_with_their_names(as_user, owner, shop):
+    Integration.objects.create(project=shop, platform="meta_ads", account_id="act_1", account_name="Shop EU",
+                               account_currency="EUR", status="ok")
+    Integration.objects.create(project=shop, platform="google_ads", account_id="555", account_name="Shop JP",
+                               account_currency="JPY", status="syncing")
+    Integration.objects.create(project=shop, platform="twitter_ads")  # not linked to an account yet
+    response = as_user(owner).get(f"/api/v1/projects/{shop.id}/reports/accounts")
+    assert response.status_code == 200
+    assert response.json() == [
+        {"kind": "ads", "source": "meta_ads", "account_id": "act_1", "currency": "EUR", "currencies": ["EUR"],
+         "first_date": "2026-03-01", "last_date": "2026-03-10", "rows": 10, "name": "Shop EU", "connected": True,
+         "status": "ok"},
+        {"kind": None, "source": "google_ads", "account_id": "555", "currency": "JPY", "currencies": ["JPY"],
+         "first_date": None, "last_date": None, "rows": 0, "name": "Shop JP", "connected": True,
+         "status": "syncing"},
+    ]
 
 
 def test_utm_audit(as_user, owner, shop, process_warehouse):

@@ -8,6 +8,7 @@ import sys
 import tempfile
 import threading
 from datetime import date, datetime
+from decimal import Decimal
 
 import pytest
 
@@ -18,7 +19,7 @@ from analyticaflow.warehouse.backends import (
     open_warehouse,
 )
 from analyticaflow.warehouse.dialects import DIALECTS
-from analyticaflow.warehouse.schema import DATE, FLOAT, INT, TEXT, TEXT_MAP, TIMESTAMP, TableSpec, col
+from analyticaflow.warehouse.schema import DATE, DECIMAL, FLOAT, INT, TEXT, TEXT_MAP, TIMESTAMP, TableSpec, col
 from analyticaflow.warehouse.sql import Sql, ident
 
 ITEMS = TableSpec(
@@ -124,6 +125,28 @@ def test_replace_scope_makes_the_scoped_rows_exactly_the_new_ones(warehouse):
     ):
         warehouse.execute(statement)
     assert rows(warehouse) == [(1, "b", 20.0), (1, "c", 30.0), (2, "z", 9.0)]
+
+
+AMOUNTS = TableSpec("amounts", (col("amount_id", INT), col("amount", DECIMAL, True)), key=("amount_id",))
+
+
+@pytest.mark.parametrize(("given", "stored"), [
+    (Decimal("12.345678"), Decimal("12.345678")),
+    ("0.1", Decimal("0.100000")),
+    (0.1, Decimal("0.100000")),  # a float by its shortest text, not its binary expansion
+    (7, Decimal("7.000000")),
+    (Decimal("2.0000005"), Decimal("2.000000")),  # past the micro unit: rounded half to even
+    (Decimal("-999999999999.999999"), Decimal("-999999999999.999999")),
+    (None, None),
+])
+def test_the_arrow_builder_writes_decimal_money_exactly(warehouse, given, stored):
+    for statement in warehouse.dialect.create_table(AMOUNTS, "amounts"):
+        warehouse.execute(statement)
+    warehouse.stage("stage_amounts", AMOUNTS, arrow_table(AMOUNTS, {"amount_id": [1], "amount": [given]}))
+    for statement in warehouse.dialect.upsert(AMOUNTS, "amounts", "stage_amounts", version=1):
+        warehouse.execute(statement)
+    warehouse.drop_stage("stage_amounts")
+    assert warehouse.query(f"SELECT amount FROM {warehouse.dialect.read('amounts')}") == [(stored,)]
 
 
 def test_unknown_schemes_and_bad_urls_are_clear_errors():
