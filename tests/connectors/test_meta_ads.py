@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import httpx
+import orjson
 import pytest
 
 from analyticaflow.connectors.base import Endpoints
@@ -136,3 +137,27 @@ def test_malformed_row_names_the_field(fake, clock):
     fake.inject("malformed", path=r"/act_\d+/insights$")
     with open_session(fake, clock) as session, pytest.raises(MalformedResponse, match=r"'spend'.*12,50 EUR"):
         session.fetch(account=session.list_accounts()[0], date_from=date(2025, 3, 1), date_to=date(2025, 3, 2))
+
+
+COUNT_CASES = [("1234", 1234), ("007", 7), ("12.0", 12), (12, 12), (None, 0), ("", 0), ("1_000", 1000)]
+
+
+@pytest.mark.parametrize(("text", "expected"), COUNT_CASES)
+def test_counts_read_from_graph_text(text, expected):
+    page = insights_page({"impressions": text, "clicks": text})
+    [row] = get_connector("meta_ads").normalize([page], settings={})
+    assert (row.impressions, row.clicks) == (expected, expected)
+
+
+@pytest.mark.parametrize("text", ["1.5", "-1.5", "many", True])
+def test_a_count_that_is_no_whole_number_names_the_field(text):
+    page = insights_page({"impressions": "10", "clicks": text})
+    with pytest.raises(MalformedResponse, match=r"Field 'clicks' should be (an integer|a number)"):
+        get_connector("meta_ads").normalize([page], settings={})
+
+
+def insights_page(fields: dict) -> RawPage:
+    item = {"campaign_id": "7", "date_start": "2025-03-01", "date_stop": "2025-03-01", "spend": "1.5", **fields}
+    return RawPage(platform="meta_ads", stream="insights", account_id="act_1", request="GET /insights",
+                   fetched_at=datetime(2025, 3, 2), body=orjson.dumps({"data": [item]}).decode(),
+                   context={"currency": "EUR"})

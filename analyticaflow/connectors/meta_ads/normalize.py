@@ -20,50 +20,68 @@ def normalize_pages(pages: Sequence[RawPage], settings: Mapping[str, Any]) -> li
     action_types = tuple(settings.get("conversion_action_types") or DEFAULT_CONVERSION_ACTION_TYPES)
     clicks_field = settings.get("clicks_metric") or "clicks"
     rows: list[AdSpendRow] = []
+    append = rows.append
     for page in pages:
         if page.stream != "insights":
             continue
         context = page.context
         level = context.get("level", "campaign")
+        currency = context.get("currency")
         for item in page_data(page.data(), what="insights", platform=PLATFORM):
-            rows.append(normalize_row(item, level=level, account_id=page.account_id,
-                                      currency=context.get("currency"), action_types=action_types,
-                                      clicks_field=clicks_field))
+            append(normalize_row(item, level=level, account_id=page.account_id, currency=currency,
+                                 action_types=action_types, clicks_field=clicks_field))
     return rows
 
 
 def normalize_row(item: dict[str, Any], *, level: str, account_id: str, currency: str | None,
                   action_types: tuple[str, ...], clicks_field: str) -> AdSpendRow:
+    get = item.get
+    start = get("date_start")
     try:
-        day = date.fromisoformat(item["date_start"])
+        day = date.fromisoformat(start)
         campaign_id = item["campaign_id"]
     except (KeyError, TypeError, ValueError) as exc:
         raise MalformedResponse(f"An insights row lacks a valid date_start or campaign_id: {_brief(item)}.",
                                 platform=PLATFORM) from exc
-    stop = item.get("date_stop")
-    if stop is not None and stop != item["date_start"]:
-        raise MalformedResponse(f"An insights row spans several days ({item['date_start']}..{stop});"
+    stop = get("date_stop")
+    if stop is not None and stop != start:
+        raise MalformedResponse(f"An insights row spans several days ({start}..{stop});"
                                 " expected one row per day.", platform=PLATFORM)
-    counts = _by_type(item.get("actions"), "actions")
-    values = _by_type(item.get("action_values"), "action_values")
+    counts = _by_type(get("actions"), "actions")
+    values = _by_type(get("action_values"), "action_values")
     # One canonical action type, chosen from what the row reports; never a sum over types.
-    chosen = next((kind for kind in action_types if kind in counts), None) or \
-        next((kind for kind in action_types if kind in values), None)
+    chosen = None
+    for kind in action_types:
+        if kind in counts:
+            chosen = kind
+            break
+    else:
+        for kind in action_types:
+            if kind in values:
+                chosen = kind
+                break
     return AdSpendRow(
         PLATFORM,
-        str(item.get("account_id") or account_id),
-        str(campaign_id),
-        item.get("campaign_name") or "",
-        str(item["adset_id"]) if level != "campaign" and item.get("adset_id") else None,
-        str(item["ad_id"]) if level == "ad" and item.get("ad_id") else None,
+        str(get("account_id") or account_id),
+        campaign_id if type(campaign_id) is str else str(campaign_id),
+        get("campaign_name") or "",
+        str(item["adset_id"]) if level != "campaign" and get("adset_id") else None,
+        str(item["ad_id"]) if level == "ad" and get("ad_id") else None,
         day,
-        decimal_from(item.get("spend"), field="spend", platform=PLATFORM),
-        int_from(item.get("impressions"), field="impressions", platform=PLATFORM),
-        int_from(item.get(clicks_field), field=clicks_field, platform=PLATFORM),
+        decimal_from(get("spend"), field="spend", platform=PLATFORM),
+        _count(get("impressions"), "impressions"),
+        _count(get(clicks_field), clicks_field),
         decimal_from(counts.get(chosen), field=f"actions[{chosen}]", platform=PLATFORM) if chosen else ZERO,
         decimal_from(values.get(chosen), field=f"action_values[{chosen}]", platform=PLATFORM) if chosen else ZERO,
-        item.get("account_currency") or currency,
+        get("account_currency") or currency,
     )
+
+
+def _count(value: Any, field: str) -> int:
+    """``int_from`` with its common case (the Graph API's digit strings) inline."""
+    if type(value) is str and value.isdigit() and value.isascii():
+        return int(value)
+    return int_from(value, field=field, platform=PLATFORM)
 
 
 EMPTY: dict[str, Any] = {}
