@@ -8,7 +8,6 @@ placement, window start...). ``DirectoryRawStore`` keeps them as gzip JSON lines
 from __future__ import annotations
 
 import gzip
-import json
 import os
 import uuid
 from collections.abc import Iterable, Iterator
@@ -16,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
+
+import orjson
 
 from analyticaflow.connectors.http import parse_json
 
@@ -75,9 +76,10 @@ class DirectoryRawStore:
         folder.mkdir(parents=True, exist_ok=True)
         name = f"{datetime.now().strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:12]}.jsonl.gz"
         temporary = folder / f".{name}.tmp"
-        with gzip.open(temporary, "wt", encoding="utf-8") as handle:
+        # Level 3: about 5x less CPU than gzip's default 9 for ~15 % more bytes (raw pages are kept, rarely read).
+        with gzip.open(temporary, "wb", compresslevel=3) as handle:
             for page in pages:
-                handle.write(json.dumps(page.to_dict(), ensure_ascii=False) + "\n")
+                handle.write(orjson.dumps(page.to_dict()) + b"\n")
         os.replace(temporary, folder / name)
         return str((folder / name).relative_to(self.root))
 
@@ -88,9 +90,9 @@ class DirectoryRawStore:
         path = (self.root / reference).resolve()
         if self.root.resolve() not in path.parents:
             raise ValueError("raw page reference points outside the store")
-        with gzip.open(path, "rt", encoding="utf-8") as handle:
+        with gzip.open(path, "rb") as handle:
             for line in handle:
-                yield RawPage.from_dict(json.loads(line))
+                yield RawPage.from_dict(orjson.loads(line))
 
 
 def _safe(part: str) -> str:

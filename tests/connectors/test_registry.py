@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from datetime import UTC, date, datetime
 
 import pytest
@@ -114,6 +115,21 @@ def test_raw_store_round_trip_and_no_escape(tmp_path):
     assert store.load(reference) == [page]
     with pytest.raises(ValueError):
         store.load("../outside.jsonl.gz")
+
+
+def test_raw_pages_stored_by_earlier_versions_still_load(tmp_path):
+    # Earlier versions wrote each page with the standard library's spaced JSON; text stays as sent (non-ASCII too).
+    line = ('{"platform": "yahoo_ads", "stream": "report", "account_id": "1002", "request": "POST download", '
+            '"fetched_at": "2025-03-20T00:00:00+00:00", "body": "DAY,CAMPAIGN_NAME\\n2025-03-19,春のセール\\n", '
+            '"content_type": "csv", "context": {"fields": ["DAY", "CAMPAIGN_NAME"]}}\n')
+    folder = tmp_path / "yahoo_ads" / "1002"
+    folder.mkdir(parents=True)
+    (folder / "old.jsonl.gz").write_bytes(gzip.compress(line.encode()))
+    [page] = DirectoryRawStore(tmp_path).load("yahoo_ads/1002/old.jsonl.gz")
+    assert page == RawPage(platform="yahoo_ads", stream="report", account_id="1002", request="POST download",
+                           fetched_at=datetime(2025, 3, 20, tzinfo=UTC),
+                           body="DAY,CAMPAIGN_NAME\n2025-03-19,春のセール\n", content_type="csv",
+                           context={"fields": ["DAY", "CAMPAIGN_NAME"]})
 
 
 @pytest.mark.parametrize("first, last, days, expected", [
