@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -10,6 +10,7 @@ import pytest
 from analyticaflow.connectors.base import Endpoints
 from analyticaflow.connectors.credentials import AppCredentials, Credentials
 from analyticaflow.connectors.errors import MalformedResponse, PermanentError, TransientError
+from analyticaflow.connectors.raw import RawPage
 from analyticaflow.connectors.registry import get_connector
 from analyticaflow.connectors.secret import Secret
 from tests.connectors.fakes import yahoo_ads
@@ -110,3 +111,35 @@ def test_a_business_id_with_one_product_lists_that_product(fake, clock):
     fake.denied_products = {"display", "search"}
     with session_for(fake, clock) as session, pytest.raises(PermanentError, match="0098 Permission denied"):
         session.list_accounts()
+
+
+def report_page(body: str, fields: list[str]) -> RawPage:
+    return RawPage(platform="yahoo_ads", stream="report", account_id="1002345678", request="POST download",
+                   fetched_at=datetime(2025, 3, 20), body=body, content_type="csv", context={"fields": fields})
+
+
+def test_cells_are_read_by_the_requested_fields_order_whatever_the_headers_say():
+    fields = ["CAMPAIGN_NAME", "CONV_VALUE", "DAY", "COST", "CAMPAIGN_ID", "IMPS", "CLICKS", "CONVERSIONS"]
+    body = ("\ufeffキャンペーン名,コンバージョンの価値,日,コスト,キャンペーンID,"
+            "インプレッション数,クリック数,コンバージョン数\n"
+            "Spring,1250.00,2025/03/01,100, 55501 ,1000,10,1.00\n"
+            "Spring,1250.00,20250302,100,55501,900,9,1.00\n"
+            "\n"
+            "Total,2500.00,--,200,--,1900,19,2.00\n")
+    rows = get_connector("yahoo_ads").normalize([report_page(body, fields)])
+    assert [(r.account_id, r.campaign_id, r.campaign_name, r.date, r.spend, r.impressions, r.clicks,
+             r.platform_conversions, r.platform_conversion_value, r.currency) for r in rows] == [
+        ("1002345678", "55501", "Spring", date(2025, 3, 1), Decimal(100), 1000, 10, Decimal("1.00"),
+         Decimal("1250.00"), "JPY"),
+        ("1002345678", "55501", "Spring", date(2025, 3, 2), Decimal(100), 900, 9, Decimal("1.00"),
+         Decimal("1250.00"), "JPY")]
+
+
+def test_a_repeated_amount_that_is_no_number_names_its_field_each_time():
+    fields = ["DAY", "CAMPAIGN_ID", "IMPS", "CLICKS", "COST", "CONVERSIONS", "CONV_VALUE"]
+    body = "h\n2025-03-01,1,10,1,5,1,x\nTotal,--,10,1,5,1,--\n"
+    with pytest.raises(MalformedResponse, match="Field 'CONV_VALUE' should be a number, got 'x'"):
+        get_connector("yahoo_ads").normalize([report_page(body, fields)])
+    body = "h\n2025-03-01,1,10,1,5,x,5\nTotal,--,10,1,5,--,--\n"
+    with pytest.raises(MalformedResponse, match="Field 'CONVERSIONS' should be a number, got 'x'"):
+        get_connector("yahoo_ads").normalize([report_page(body, fields)])

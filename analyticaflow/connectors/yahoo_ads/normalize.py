@@ -38,22 +38,22 @@ def parse_day(text: str) -> date:
     raise MalformedResponse(f"A report row has an unreadable day {text!r}.", platform=PLATFORM)
 
 
-def report_rows(text: str, fields: Sequence[str]) -> tuple[list[dict[str, str]], dict[str, str] | None]:
-    """(data rows as field → cell, the summary row or None) from the CSV text."""
+def report_lines(text: str, fields: Sequence[str]) -> tuple[list[list[str]], list[str] | None]:
+    """(data lines as lists of cells, the summary line or None) from the CSV text."""
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
     lines = [line for line in reader if line and any(cell.strip() for cell in line)]
     if not lines:
         raise MalformedResponse("The report file is empty (not even a header).", platform=PLATFORM)
     rows, summary = [], None
+    width = len(fields)
     for number, line in enumerate(lines[1:], start=2):
-        if len(line) != len(fields):
-            raise MalformedResponse(f"Report line {number} has {len(line)} columns, expected {len(fields)} "
+        if len(line) != width:
+            raise MalformedResponse(f"Report line {number} has {len(line)} columns, expected {width} "
                                     "(truncated file?).", platform=PLATFORM)
-        row = dict(zip(fields, line, strict=True))
         if line[0].strip().lower() == "total":
-            summary = row
+            summary = line
         else:
-            rows.append(row)
+            rows.append(line)
     return rows, summary
 
 
@@ -63,22 +63,41 @@ def normalize_pages(pages: Sequence[RawPage], settings: Mapping[str, Any] | None
         if page.stream != "report":
             continue
         fields = page.context.get("fields") or REPORT_FIELDS
-        rows, summary = report_rows(page.body, fields)
-        normalized = [normalize_row(row, account_id=page.account_id) for row in rows]
-        check_summary(normalized, summary)
+        lines, summary = report_lines(page.body, fields)
+        normalized = normalize_lines(lines, fields, account_id=page.account_id)
+        check_summary(normalized, dict(zip(fields, summary, strict=True)) if summary is not None else None)
         result.extend(normalized)
     return result
 
 
-def normalize_row(row: dict[str, str], *, account_id: str) -> AdSpendRow:
-    return AdSpendRow(PLATFORM, row.get("ACCOUNT_ID", "").strip() or account_id, row["CAMPAIGN_ID"].strip(),
-                      row.get("CAMPAIGN_NAME", ""), None, None, parse_day(row["DAY"]),
-                      decimal_from(row["COST"].strip(), field="COST", platform=PLATFORM),
-                      int_from(row["IMPS"].strip(), field="IMPS", platform=PLATFORM),
-                      int_from(row["CLICKS"].strip(), field="CLICKS", platform=PLATFORM),
-                      decimal_from(row["CONVERSIONS"].strip(), field="CONVERSIONS", platform=PLATFORM),
-                      decimal_from(row["CONV_VALUE"].strip(), field="CONV_VALUE", platform=PLATFORM),
-                      CURRENCY)
+def normalize_lines(lines: list[list[str]], fields: Sequence[str], *, account_id: str) -> list[AdSpendRow]:
+    """The report's data lines as rows, each cell found by its requested field's position."""
+    if not lines:
+        return []
+    at = {name: index for index, name in enumerate(fields)}
+    account_at, name_at = at.get("ACCOUNT_ID"), at.get("CAMPAIGN_NAME")
+    campaign_at, day_at, cost_at, imps_at, clicks_at, conversions_at, value_at = (
+        at[name] for name in ("CAMPAIGN_ID", "DAY", "COST", "IMPS", "CLICKS", "CONVERSIONS", "CONV_VALUE"))
+    amounts: dict[str, Decimal] = {}  # a report repeats amounts (conversions, values): each text parsed once
+
+    def amount(text: str, field: str) -> Decimal:
+        number = amounts.get(text)
+        if number is None:
+            number = amounts[text] = decimal_from(text, field=field, platform=PLATFORM)
+        return number
+
+    rows = []
+    append = rows.append
+    for line in lines:
+        account = line[account_at].strip() if account_at is not None else ""
+        append(AdSpendRow(PLATFORM, account or account_id, line[campaign_at].strip(),
+                          line[name_at] if name_at is not None else "", None, None, parse_day(line[day_at]),
+                          amount(line[cost_at].strip(), "COST"),
+                          int_from(line[imps_at].strip(), field="IMPS", platform=PLATFORM),
+                          int_from(line[clicks_at].strip(), field="CLICKS", platform=PLATFORM),
+                          amount(line[conversions_at].strip(), "CONVERSIONS"),
+                          amount(line[value_at].strip(), "CONV_VALUE"), CURRENCY))
+    return rows
 
 
 def check_summary(rows: list[AdSpendRow], summary: dict[str, str] | None) -> None:
