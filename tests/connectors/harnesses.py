@@ -121,7 +121,7 @@ class YahooAdsHarness(Harness):
 
     def connector(self, fake, clock):
         return get_connector("yahoo_ads", options=make_options(clock),
-                             endpoints=Endpoints(api_url=f"{fake.url}/search", oauth_url=fake.url, version="v19",
+                             endpoints=Endpoints(api_url=f"{fake.url}/search", oauth_url=fake.url, version="v20",
                                                  extra={"DISPLAY_API_URL": f"{fake.url}/display"}),
                              app=AppCredentials(client_id=yahoo_ads.CLIENT_ID,
                                                 client_secret=Secret(yahoo_ads.CLIENT_SECRET)))

@@ -30,7 +30,7 @@ def clock():
 
 def session_for(fake, clock, **settings):
     connector = get_connector("yahoo_ads", options=make_options(clock),
-                              endpoints=Endpoints(api_url=f"{fake.url}/search", oauth_url=fake.url, version="v19",
+                              endpoints=Endpoints(api_url=f"{fake.url}/search", oauth_url=fake.url, version="v20",
                                                   extra={"DISPLAY_API_URL": f"{fake.url}/display"}),
                               app=AppCredentials(client_id=yahoo_ads.CLIENT_ID,
                                                  client_secret=Secret(yahoo_ads.CLIENT_SECRET)))
@@ -61,7 +61,7 @@ def test_accounts_of_both_products_in_yen_and_tokyo_time(fake, clock):
 def test_display_reports_parse_their_own_csv_variant(fake, clock):
     result = fetch(fake, clock, "1009876543")
     add = fake.calls(r"/display/.*/ReportDefinitionService/add$")[0].json()["operand"][0]
-    assert "reportType" not in add and add["reportDownloadEncode"] == "UTF-8"
+    assert "reportType" not in add and add["reportDownloadEncode"] == "UTF8"
     assert result.pages[0].body.startswith("\ufeff")  # kept verbatim; the BOM is skipped when parsing
     # Display COST is a DOUBLE ("100.0"), days are 2025/03/01: the same yen totals as Search.
     assert sum(row.spend for row in result.rows) == Decimal(6135)

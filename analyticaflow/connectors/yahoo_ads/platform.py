@@ -29,7 +29,7 @@ class YahooAdsConnector(Connector):
     label = "Yahoo! JAPAN Ads"
     settings_prefix = "YAHOO_ADS"
     default_endpoints = Endpoints(api_url="https://ads-search.yahooapis.jp", oauth_url="https://biz-oauth.yahoo.co.jp",
-                                  version="v19", extra={"DISPLAY_API_URL": "https://ads-display.yahooapis.jp"})
+                                  version="v20", extra={"DISPLAY_API_URL": "https://ads-display.yahooapis.jp"})
     restatement_days = 30  # conversions keep arriving for the measurement window; invalid clicks are credited later
     backfill_chunk_days = 31
     streams = (ad_spend_stream("report"),)

@@ -19,10 +19,11 @@ logger = logging.getLogger(__name__)
 
 TIME_ZONE = "Asia/Tokyo"
 ACCOUNT_PAGE = 200
-# Search and Display differ in small ways: Display sends no reportType and spells the encoding "UTF-8".
+# Search reports name their kind (reportType); Display report definitions have no reportType (the fields decide).
+# Both spell the encoding "UTF8" (the v20 specifications' enums: UTF8, SJIS, UTF16LE, and Display's UTF8_BOM).
 PRODUCT_REPORT_OPTIONS: dict[str, dict[str, str]] = {
     "search": {"reportType": "CAMPAIGN", "reportDownloadEncode": "UTF8"},
-    "display": {"reportDownloadEncode": "UTF-8"},
+    "display": {"reportDownloadEncode": "UTF8"},
 }
 DONE, FAILED = "COMPLETED", frozenset({"FAILED", "CANCELED", "CANCELLED"})
 

@@ -133,7 +133,7 @@ class FakeYahooAds(FakeServer):
         errors = []
         if product == "search" and operand.get("reportType") != "CAMPAIGN":
             errors.append({"code": "R0001", "message": "reportType is required.", "details": None})
-        wanted = "UTF8" if product == "search" else "UTF-8"
+        wanted = "UTF8"  # both products' v20 enums (Display also knows UTF8_BOM; neither knows "UTF-8")
         if operand.get("reportDownloadEncode") != wanted:
             errors.append({"code": "V0001", "message": "Invalid value.", "details": [
                 {"requestKey": "reportDownloadEncode", "requestValue": operand.get("reportDownloadEncode")}]})
