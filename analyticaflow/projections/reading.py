@@ -16,9 +16,11 @@ from analyticaflow.projections.sql_derive import RAW_SCHEMA
 
 # The SQLite log's table (analyticaflow/eventlog/sqlite.py): instants are integer microseconds (UTC).
 SQLITE_COLUMNS = (
-    "SELECT seq, project_id, message_id, type, name, anonymous_id, user_id, timestamp_us, received_at_us,"
-    " CAST(payload AS TEXT) FROM events WHERE seq > ? ORDER BY seq LIMIT ?"
+    "SELECT seq, project_id, message_id, type, name, anonymous_id, user_id, timestamp_us, received_at_us, payload"
+    " FROM events WHERE seq > ? ORDER BY seq LIMIT ?"
 )
+# Rows become Python objects this many at a time, then Arrow columns: the objects of a whole chunk never coexist.
+READ_BATCH = 10_000
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -49,13 +51,27 @@ def columns_of(events: Sequence[StoredEvent]) -> pa.Table:
 
 
 def _table(columns: list[Sequence]) -> pa.Table:
+    return pa.Table.from_batches([_batch(columns)], schema=RAW_SCHEMA)
+
+
+def _batch(columns: list[Sequence]) -> pa.RecordBatch:
     arrays = []
     for field, values in zip(RAW_SCHEMA, columns, strict=True):
         if pa.types.is_timestamp(field.type):
             arrays.append(pa.array(values, pa.int64()).cast(field.type))
+        elif field.name == "payload" and values and not isinstance(values[0], str):
+            arrays.append(_payload_texts(values))
         else:
             arrays.append(pa.array(values, field.type))
-    return pa.Table.from_arrays(arrays, schema=RAW_SCHEMA)
+    return pa.RecordBatch.from_arrays(arrays, schema=RAW_SCHEMA)
+
+
+def _payload_texts(blobs: Sequence[bytes]) -> pa.Array:
+    """Stored payload bytes as text, validated in bulk; invalid UTF-8 decoded with replacement characters."""
+    try:
+        return pa.array(blobs, pa.binary()).cast(pa.string())
+    except pa.ArrowInvalid:
+        return pa.array([bytes(b).decode("utf-8", "replace") for b in blobs], pa.string())
 
 
 def read_columns(log: EventLog, *, after_seq: int, limit: int) -> pa.Table:
@@ -63,7 +79,8 @@ def read_columns(log: EventLog, *, after_seq: int, limit: int) -> pa.Table:
     reader = getattr(log, "reader_connection", None)
     if reader is None:
         return columns_of(log.read(after_seq=after_seq, limit=limit))
-    rows = reader().execute(SQLITE_COLUMNS, (after_seq, limit)).fetchall()
-    if not rows:
-        return RAW_SCHEMA.empty_table()
-    return _table(list(zip(*rows, strict=True)))
+    cursor = reader().execute(SQLITE_COLUMNS, (after_seq, limit))
+    batches = []
+    while rows := cursor.fetchmany(READ_BATCH):
+        batches.append(_batch(list(zip(*rows, strict=True))))
+    return pa.Table.from_batches(batches, schema=RAW_SCHEMA)

@@ -170,7 +170,15 @@ def tricky_records():
         alias("U", user_id="U", timestamp=at(11)),
         alias("", user_id="V", timestamp=at(12)),
         message("group", anonymous_id="A", timestamp=at(13), traits={"company": "Shop"}),
-        message("screen", anonymous_id="A", name="Home", timestamp=at(14), properties={"x": 1}),
+        message(
+            "screen",
+            anonymous_id="A",
+            name="Home",
+            timestamp=at(14),
+            # "null" only inside a text, a backslash escape, a JSON-looking text
+            properties={"x": 1, "note": "null", "dir": "C:\\tmp", "quoted": '"x"', "object": "{}"},
+            context={"page": {"title": "Tab\tHome", "url": "https://shop.test/\u00e9?utm_source=n\\l"}},
+        ),
         message("track", name="Raw", anonymous_id="D", timestamp=at(15), message_id="bad-json"),
     ]
 
