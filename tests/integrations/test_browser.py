@@ -91,7 +91,14 @@ def test_connect_flow(tmp_path):
                 " !document.querySelector('.integration [data-action=sync]').disabled"
             )
             page.wait_for_function(sync_ready, timeout=30_000)
+            # The manual sync has run to its end: it is the second run in the history, finished.
+            sync_finished = (
+                "document.querySelectorAll('[data-testid=sync-history] tbody tr').length === 2 &&"
+                " !document.querySelector('[data-testid=sync-history] .status-syncing')"
+            )
+            page.wait_for_function(sync_finished, timeout=60_000)
             page.wait_for_selector(".integration[data-status=ok]")
+            assert "manual" in page.inner_text("[data-testid=sync-history] tbody tr:first-child")
 
             # The grant is revoked at the platform: the next sync says so and offers Reconnect.
             fake.tokens.revoke_all()

@@ -139,8 +139,16 @@ function row(integration) {
     </article>`;
 }
 
+// A sync asked for here may wait for a free runner before its status says "syncing": keep refreshing fast meanwhile.
+const SYNC_REQUEST_WATCH_MS = 60000;
+const syncRequested = new Map();  // integration id → when "Sync now" was pressed
+
 function moving(integration) {
-  return ["pending", "syncing"].includes(integration.status) || (integration.account && !integration.backfill.finished_at);
+  const id = String(integration.id);
+  if (integration.status !== "ok") syncRequested.delete(id);
+  const waiting = syncRequested.has(id) && Date.now() - syncRequested.get(id) < SYNC_REQUEST_WATCH_MS;
+  return waiting || ["pending", "syncing"].includes(integration.status)
+    || (integration.account && !integration.backfill.finished_at);
 }
 
 async function refresh() {
@@ -173,6 +181,7 @@ async function act(action, id, button) {
   try {
     if (action === "sync") {
       await api(`${url}/sync`, { method: "POST" });
+      syncRequested.set(String(id), Date.now());
     } else if (action === "reconnect") {
       const answer = await api(`${url}/reconnect`, { method: "POST" });
       window.location.assign(answer.authorize_url);
