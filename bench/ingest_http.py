@@ -1,27 +1,31 @@
 """Capture throughput over real HTTP, next to a raw SQLite ``executemany`` of the same rows, in the same run.
 
-    .venv/bin/python bench/ingest_http.py [--seconds 10] [--batch-clients 4] [--track-clients 2]
-                                          [--track-threads 4] [--threads 8] [--synchronous full|normal]
-                                          [--message-ids sequential|random] [--with-projector]
+    .venv/bin/python bench/ingest_http.py [--seconds 10] [--batch-clients 2] [--batch-connections 4]
+                                          [--track-clients 2] [--track-connections 16] [--threads 16]
+                                          [--synchronous full|normal] [--message-ids sequential|random]
+                                          [--with-projector]
 
 What it does, in a fresh temporary data dir:
 
 1. starts the real server (``analyticaflow serve``: granian, embedded SQLite event log) on loopback, with its
    in-process projector off unless ``--with-projector`` (capture alone is what is measured by default);
-2. ``/v1/batch``: ``--batch-clients`` load-generator processes, each one keep-alive httpx client posting
-   100 distinct events per request (≈ 600-byte Segment messages with context, UTM, traits) for ``--seconds``;
-   counts the events the server answered 200 for (= committed to the log);
-3. ``/v1/track``: ``--track-clients`` processes x ``--track-threads`` threads, one event per request;
+2. ``/v1/batch``: ``--batch-clients`` load-generator processes x ``--batch-connections`` keep-alive connections,
+   each posting 100 distinct events per request (≈ 600-byte Segment messages with context, UTM, traits) for
+   ``--seconds``; counts the events the server answered 200 for (= committed to the log);
+3. ``/v1/track``: ``--track-clients`` processes x ``--track-connections`` connections, one event per request;
 4. samples the server's RSS and PSS (main process + worker) every 100 ms and reports the peaks, the server's
-   CPU time per accepted event (a figure much less sensitive than events/s to other work loading the machine)
-   and the load generator's, and the ceilings they imply on 2 cores (server alone; server and clients sharing
-   them);
+   CPU time per accepted event (a figure much less sensitive than events/s to other work loading the machine),
+   split by thread (request threads, the event log's writer and checkpointer), and the load generator's, and
+   the ceilings they imply on 2 cores (server alone; server and clients sharing them);
 5. checks the log holds exactly the events acknowledged;
 6. reference: the very rows the server stored (same payloads, prepared by the same pipeline) inserted with
    raw ``executemany`` into a fresh file with the log's schema and pragmas — in one transaction (the physical
    bound of SQLite from Python) and in one transaction per 100 rows (per-request durability without group
    commit) — and prints each HTTP rate's ratio to them, with the reference's CPU time per row.
 
+The load generator (``bench/http_load.py``) costs little: every request is a pre-built template (HTTP head and
+body) joined with fresh fixed-width messageIds and sent over raw keep-alive sockets from one ``selectors`` loop per
+process, so no JSON is encoded and no HTTP library runs while timing; its CPU per event is printed.
 The load generator runs on the same 2 cores as the server: the figures are what the server achieves while
 sharing the machine with its clients. ``--message-ids random`` sends random UUID messageIds as real SDKs do
 (the dedupe index then takes one random page per event); ``sequential`` (the default, comparable with earlier
@@ -47,6 +51,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import http_load
 import httpx
 import orjson
 
@@ -88,64 +93,60 @@ def message(run: str, client: int, number: int, *, random_ids: bool = False) -> 
     }
 
 
-# -- load generators (separate processes: the GIL would cap one process's clients) ---------------------------
+# -- load generators (separate processes, raw keep-alive sockets, requests from templates) --------------------
+
+BATCH_TEMPLATES = 10  # distinct 100-message bodies a batch client cycles through (messageIds always fresh)
+TRACK_TEMPLATES = 100  # distinct single messages a track client cycles through
 
 
-def batch_client(url: str, key: str, run: str, client: int, random_ids: bool, start_at: float, stop_at: float,
-                 out) -> None:
-    accepted = requests = errors = 0
-    number = 0
-    headers = {"Authorization": "Basic " + base64.b64encode(f"{key}:".encode()).decode(),
-               "Content-Type": "application/json"}
-    with httpx.Client(base_url=url, headers=headers, timeout=60) as http:
-        time.sleep(max(0.0, start_at - time.time()))
-        cpu_began = time.process_time()
-        while time.time() < stop_at:
-            body = orjson.dumps({"batch": [message(run, client, number + i, random_ids=random_ids) for i in range(100)],
-                                 "sentAt": datetime.now(UTC).isoformat()})
-            number += 100
-            response = http.post("/v1/batch", content=body)
-            requests += 1
-            if response.status_code == 200:
-                accepted += response.json()["accepted"]
-            else:
-                errors += 1
-    out.put((accepted, requests, errors, time.process_time() - cpu_began))
+def auth_headers(key: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{key}:".encode()).decode(),
+            "Content-Type": "application/json"}
 
 
-def track_client(url: str, key: str, run: str, client: int, threads: int, random_ids: bool, start_at: float,
-                 stop_at: float, out) -> None:
-    totals = [0, 0]  # ok, errors
-    lock = threading.Lock()
-    headers = {"Authorization": "Basic " + base64.b64encode(f"{key}:".encode()).decode(),
-               "Content-Type": "application/json"}
+def batch_templates(key: str, run: str, client: int, id_width: int) -> list[http_load.Template]:
+    sent_at = datetime.now(UTC).isoformat()
+    bodies = []
+    for number in range(0, BATCH_TEMPLATES * 100, 100):
+        batch = [{**message(run, client, number + i), "messageId": http_load.SLOT} for i in range(100)]
+        bodies.append(orjson.dumps({"batch": batch, "sentAt": sent_at}))
+    return [http_load.template(path="/v1/batch", headers=auth_headers(key), body=body, id_width=id_width)
+            for body in bodies]
 
-    def loop(thread: int) -> None:
-        ok = errors = 0
-        with httpx.Client(base_url=url, headers=headers, timeout=60) as http:
-            time.sleep(max(0.0, start_at - time.time()))
-            number = 0
-            while time.time() < stop_at:
-                body = message(run, client * 1000 + thread, number, random_ids=random_ids)
-                del body["type"]
-                number += 1
-                response = http.post("/v1/track", content=orjson.dumps(body))
-                if response.status_code == 200:
-                    ok += 1
-                else:
-                    errors += 1
-        with lock:
-            totals[0] += ok
-            totals[1] += errors
 
-    pool = [threading.Thread(target=loop, args=(n,)) for n in range(threads)]
-    cpu_began = time.process_time()
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join()
-    # Thread start-up waits for start_at without using CPU, so this is the load generation's CPU time.
-    out.put((totals[0], totals[0] + totals[1], totals[1], time.process_time() - cpu_began))
+def track_templates(key: str, run: str, client: int, id_width: int) -> list[http_load.Template]:
+    templates = []
+    for number in range(TRACK_TEMPLATES):
+        body = {**message(run, client, number), "messageId": http_load.SLOT}
+        del body["type"]
+        templates.append(http_load.template(path="/v1/track", headers=auth_headers(key), body=orjson.dumps(body),
+                                            id_width=id_width))
+    return templates
+
+
+def accepted_of_batch(body: bytes) -> int:
+    return orjson.loads(body)["accepted"]
+
+
+def load_client(kind: str, address: tuple[str, int], key: str, run: str, client: int, connections: int,
+                random_ids: bool, start_at: float, stop_at: float, out) -> None:
+    """One load-generator process: ``connections`` keep-alive connections posting ``kind`` requests."""
+    ids = http_load.IdSource(run=run, client=client, random_ids=random_ids)
+    if kind == "batch":
+        templates, accepted_of = batch_templates(key, run, client, ids.width), accepted_of_batch
+    else:
+        templates, accepted_of = track_templates(key, run, client, ids.width), (lambda body: 1)
+    turn = 0
+
+    def next_request() -> bytes:
+        nonlocal turn
+        chosen = templates[turn % len(templates)]
+        turn += 1
+        return chosen.fill(ids.take(chosen.slots))
+
+    tally = http_load.drive_connections(address=address, connections=connections, next_request=next_request,
+                                        accepted_of=accepted_of, start_at=start_at, stop_at=stop_at)
+    out.put((tally.accepted, tally.requests, tally.errors, tally.cpu_seconds))
 
 
 @dataclass
@@ -155,6 +156,7 @@ class Phase:
     errors: int
     seconds: float
     server_cpu: float  # CPU seconds the server processes used during the phase
+    server_threads: dict[str, float]  # the same, by thread name (the threads of one name summed)
     client_cpu: float  # CPU seconds the load generator used
 
     @property
@@ -179,13 +181,17 @@ def drive(target, args_of, processes: int, seconds: float, server_pid: int) -> P
     for process in pool:
         process.start()
     time.sleep(max(0.0, start_at - time.time()))
-    cpu_before = cpu_seconds(process_tree(server_pid))
+    cpu_before = thread_cpu_seconds(process_tree(server_pid))
     results = [out.get() for _ in pool]
-    cpu_after = cpu_seconds(process_tree(server_pid))
+    cpu_after = thread_cpu_seconds(process_tree(server_pid))
+    by_name: dict[str, float] = {}
+    for task, (name, seconds_used) in cpu_after.items():
+        by_name[name] = by_name.get(name, 0.0) + seconds_used - cpu_before.get(task, (name, 0.0))[1]
     for process in pool:
         process.join()
     return Phase(accepted=sum(r[0] for r in results), requests=sum(r[1] for r in results),
-                 errors=sum(r[2] for r in results), seconds=seconds, server_cpu=cpu_after - cpu_before,
+                 errors=sum(r[2] for r in results), seconds=seconds,
+                 server_cpu=sum(by_name.values()), server_threads=by_name,
                  client_cpu=sum(r[3] for r in results))
 
 
@@ -211,16 +217,26 @@ def pss_kib(pid: int) -> int:
     return memory_kib(pid, field="Pss:", source="smaps_rollup")
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU time of the processes so far."""
-    total = 0
+def thread_cpu_seconds(pids: list[int]) -> dict[tuple[int, int], tuple[str, float]]:
+    """User + system CPU time so far of every thread of the processes: (pid, tid) -> (thread name, seconds).
+
+    Threads that ended since the last look are not counted (the server's threads live as long as it does).
+    """
+    tick = os.sysconf("SC_CLK_TCK")
+    threads = {}
     for pid in pids:
         try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            tids = os.listdir(f"/proc/{pid}/task")
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
+        for tid in tids:
+            try:
+                fields = Path(f"/proc/{pid}/task/{tid}/stat").read_text().rsplit(")", 1)[1].split()
+                name = Path(f"/proc/{pid}/task/{tid}/comm").read_text().strip()
+            except OSError:
+                continue
+            threads[(pid, int(tid))] = (name, (int(fields[11]) + int(fields[12])) / tick)
+    return threads
 
 
 def process_tree(pid: int) -> list[int]:
@@ -321,10 +337,12 @@ def raw_executemany(path: Path, rows: list[tuple], *, per_commit: int | None, sy
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--batch-clients", type=int, default=4, help="load-generator processes for /v1/batch")
+    parser.add_argument("--batch-clients", type=int, default=2, help="load-generator processes for /v1/batch")
+    parser.add_argument("--batch-connections", type=int, default=4, help="keep-alive connections per batch process")
     parser.add_argument("--track-clients", type=int, default=2, help="load-generator processes for /v1/track")
-    parser.add_argument("--track-threads", type=int, default=4, help="client threads per /v1/track process")
-    parser.add_argument("--threads", type=int, default=8, help="server threads (analyticaflow serve --threads)")
+    parser.add_argument("--track-connections", type=int, default=16,
+                        help="keep-alive connections per /v1/track process")
+    parser.add_argument("--threads", type=int, default=16, help="server threads (analyticaflow serve --threads)")
     parser.add_argument("--synchronous", choices=["full", "normal"], default="full")
     parser.add_argument("--reference-events", type=int, default=200_000)
     parser.add_argument("--message-ids", choices=sorted(MESSAGE_IDS), default="sequential",
@@ -360,10 +378,11 @@ def main() -> None:
             sampler = RssSampler(server.pid)
             sampler.start()
             run = f"r{int(time.time())}"
-            batch = drive(batch_client, lambda n: (url, key, run, n, random_ids), args.batch_clients, args.seconds,
-                          server.pid)
-            track = drive(track_client, lambda n: (url, key, run + "t", n, args.track_threads, random_ids),
-                          args.track_clients, args.seconds, server.pid)
+            address = ("127.0.0.1", port)
+            batch = drive(load_client, lambda n: ("batch", address, key, run, n, args.batch_connections, random_ids),
+                          args.batch_clients, args.seconds, server.pid)
+            track = drive(load_client, lambda n: ("track", address, key, run + "t", n, args.track_connections,
+                                                  random_ids), args.track_clients, args.seconds, server.pid)
             sampler.running = False
             sampler.join()
         finally:
@@ -391,8 +410,8 @@ def main() -> None:
     print(f"{'raw executemany, commit per 100 rows':<48} {bound_100:>9,.0f} {'':>7} {bound_100 / bound:>7.2f} "
           f"{1:>9.2f} {bound_100_cpu_us:>9.1f}")
     rows_out = (
-        (f"HTTP /v1/batch x100, {args.batch_clients} client processes", batch),
-        (f"HTTP /v1/track, {args.track_clients}x{args.track_threads} client threads", track),
+        (f"HTTP /v1/batch x100, {args.batch_clients}x{args.batch_connections} connections", batch),
+        (f"HTTP /v1/track, {args.track_clients}x{args.track_connections} connections", track),
     )
     for label, phase in rows_out:
         print(f"{label:<48} {phase.rate:>9,.0f} {phase.requests / phase.seconds:>7,.0f} {phase.rate / bound:>7.2f} "
@@ -404,6 +423,12 @@ def main() -> None:
         server_us, client_us = phase.cpu_per_event_us, phase.client_cpu_per_event_us
         print(f"  {label:<46} server {server_us:7.1f} us, clients {client_us:7.1f} us -> ceilings "
               f"{cores * 1e6 / server_us:>8,.0f} / {cores * 1e6 / (server_us + client_us):>8,.0f} events/s")
+    print("server CPU per event by thread (threads of one name summed; the event log names its writer and "
+          "checkpointer):")
+    for label, phase in rows_out:
+        shares = sorted(phase.server_threads.items(), key=lambda item: -item[1])
+        print(f"  {label:<46} " + ", ".join(f"{name} {used / max(phase.accepted, 1) * 1e6:.1f}"
+                                            for name, used in shares if used >= 0.005 * phase.server_cpu))
     print(f"server memory peak (main process + worker): RSS {sampler.peak_kib / 1024:.0f} MB (pages the forked worker "
           f"shares with the main process counted twice), PSS {sampler.peak_pss_kib / 1024:.0f} MB; "
           f"the log holds {stored} events = exactly those acknowledged")

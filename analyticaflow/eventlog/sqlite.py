@@ -9,11 +9,11 @@ Layout
 
 Group commit
     ``append()`` hands its rows to one writer thread and blocks. The writer takes every call waiting at
-    that moment, inserts them in one transaction (each call's ``executemany`` in turn, so duplicates
-    inside a call, across calls and across concurrent calls of one group are all caught by the unique
-    constraint), commits once, then releases every caller. If any call fails inside a group, the group is
-    rolled back and each of its calls is retried in its own transaction, so one bad call never takes
-    others with it and each call stays all-or-nothing.
+    that moment, inserts them in one transaction (each call's rows in turn, ``ROWS_PER_STATEMENT`` rows per
+    statement, so duplicates inside a call, across calls and across concurrent calls of one group are all
+    caught by the unique constraint), commits once, then releases every caller. If any call fails inside a
+    group, the group is rolled back and each of its calls is retried in its own transaction, so one bad call
+    never takes others with it and each call stays all-or-nothing.
 
 Durability (``synchronous``)
     The file runs in WAL mode. A return from ``append()`` means the transaction is committed:
@@ -43,6 +43,7 @@ write lock serializes their transactions, and ``wait_for_new`` falls back to pol
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 import threading
@@ -52,6 +53,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from analyticaflow.eventlog.contracts import AppendResult, EventLogUnavailable, EventRecord, StoredEvent
+from analyticaflow.eventlog.os_threads import name_os_thread
 from analyticaflow.eventlog.records import check_records, from_micros, to_micros
 from analyticaflow.eventlog.sqlite_checkpoint import BackgroundCheckpointer
 
@@ -97,15 +99,24 @@ OBSOLETE_INDEXES = (
     "events_project_user_time",
 )
 
-INSERT = (
+INSERT_HEAD = (
     "INSERT INTO events (project_id, message_id, type, name, anonymous_id, user_id, timestamp_us,"
-    " received_at_us, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (project_id, message_id) DO NOTHING"
+    " received_at_us, payload) VALUES "
 )
+ROW_PLACEHOLDERS = "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
+ON_CONFLICT = " ON CONFLICT (project_id, message_id) DO NOTHING"
+INSERT = INSERT_HEAD + ROW_PLACEHOLDERS + ON_CONFLICT  # one row (what executemany takes)
+COLUMNS = 9
+# The writer inserts a call's rows with one multi-row statement per this many rows. sqlite3 releases the GIL for
+# each statement step and needs it back afterwards: one step per row (executemany) makes the writer queue for the
+# GIL once per row behind the request threads parsing the next calls; one step per 100 rows, once per 100.
+ROWS_PER_STATEMENT = 100
 READ_AFTER = (
     "SELECT seq, project_id, message_id, type, name, anonymous_id, user_id, timestamp_us, received_at_us, payload"
     " FROM events WHERE seq > ? ORDER BY seq LIMIT ?"
 )
 SYNCHRONOUS_MODES = ("full", "normal")
+WRITER_THREAD_NAME = "eventlog-writer"  # in the operating system too (top -H, /proc/<pid>/task/*/comm)
 BUSY_TIMEOUT_SECONDS = 30.0
 # A caller whose rows the writer has not picked up within this time gets EventLogUnavailable (nothing stored).
 QUEUE_TIMEOUT_SECONDS = 30.0
@@ -115,10 +126,18 @@ WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024
 POLL_SECONDS = 0.25
 
 
+def _held_lock() -> threading.Lock:
+    lock = threading.Lock()
+    lock.acquire()
+    return lock
+
+
 @dataclass(eq=False, slots=True)
 class _PendingAppend:
-    rows: list[tuple]
-    done: threading.Event = field(default_factory=threading.Event)
+    parameters: list  # the rows' values, row after row (COLUMNS per row)
+    # Held from creation until the writer has answered this call; the caller waits by acquiring it. A lock costs
+    # the caller and the writer a fraction of a threading.Event (a Python Condition with its own waiter locks).
+    done: threading.Lock = field(default_factory=_held_lock)
     result: AppendResult | None = None
     error: BaseException | None = None
 
@@ -137,15 +156,17 @@ def row_of(record: EventRecord) -> tuple:
     )
 
 
-def rows_of(records: Sequence[EventRecord]) -> list[tuple]:
-    """``row_of`` for every record, converting each distinct ``received_at`` once (a request's records share it)."""
-    rows = []
+def parameters_of(records: Sequence[EventRecord]) -> list:
+    """The values of ``row_of`` for every record, one flat list (what the multi-row INSERT binds), converting
+    each distinct ``received_at`` once (a request's records share it)."""
+    parameters: list = []
+    add = parameters.extend
     last_received_at, last_received_us = None, 0
     for record in records:
         received_at, payload = record.received_at, record.payload
         if received_at is not last_received_at:
             last_received_at, last_received_us = received_at, to_micros(received_at)
-        rows.append((
+        add((
             record.project_id,
             record.message_id,
             record.type,
@@ -156,7 +177,26 @@ def rows_of(records: Sequence[EventRecord]) -> list[tuple]:
             last_received_us,
             payload if type(payload) is bytes else bytes(payload),
         ))
-    return rows
+    return parameters
+
+
+@functools.lru_cache(maxsize=ROWS_PER_STATEMENT)
+def insert_statement(rows: int) -> str:
+    """INSERT of ``rows`` rows in one statement; a row that repeats a stored (or earlier) messageId is skipped."""
+    return INSERT_HEAD + ", ".join([ROW_PLACEHOLDERS] * rows) + ON_CONFLICT
+
+
+def insert_rows(connection: sqlite3.Connection, parameters: list) -> tuple[int, int]:
+    """Insert the rows of ``parameters`` (see :func:`parameters_of`) in order; return how many were stored and the
+    connection's last inserted rowid (the seq of the last row stored, when one was)."""
+    stored = last_rowid = 0
+    step = ROWS_PER_STATEMENT * COLUMNS
+    for start in range(0, len(parameters), step):
+        part = parameters[start:start + step] if len(parameters) > step else parameters
+        cursor = connection.execute(insert_statement(len(part) // COLUMNS), part)
+        stored += cursor.rowcount
+        last_rowid = cursor.lastrowid
+    return stored, last_rowid
 
 
 def stored_event_of(row: Sequence) -> StoredEvent:
@@ -192,6 +232,7 @@ class SqliteEventLog:
         self._work = threading.Condition(self._lock)  # the writer waits here for pending appends
         self._committed = threading.Condition(self._lock)  # wait_for_new() waits here for commits
         self._pending: list[_PendingAppend] = []
+        self._writer_idle = False  # the writer waits on _work (only then does an append need to wake it)
         self._writer: threading.Thread | None = None
         self._writer_pid = 0
         self._closed = False
@@ -212,19 +253,20 @@ class SqliteEventLog:
         check_records(records)
         if not records:
             return AppendResult(stored=0, duplicates=0)
-        pending = _PendingAppend(rows=rows_of(records))
+        pending = _PendingAppend(parameters=parameters_of(records))
         with self._lock:
             if self._closed:
                 raise EventLogUnavailable("The event log is closed.")
             self._ensure_writer()
             self._pending.append(pending)
-            self._work.notify()
-        if not pending.done.wait(QUEUE_TIMEOUT_SECONDS):
+            if self._writer_idle:  # a busy writer takes every pending call when its transaction ends
+                self._work.notify()
+        if not pending.done.acquire(timeout=QUEUE_TIMEOUT_SECONDS):
             with self._lock:
                 if pending in self._pending:
                     self._pending.remove(pending)
                     raise EventLogUnavailable("The event log writer is not keeping up; nothing was stored.")
-            pending.done.wait()  # the writer holds this call: its transaction ends within the busy timeout
+            pending.done.acquire()  # the writer holds this call: its transaction ends within the busy timeout
         if pending.error is not None:
             raise pending.error
         return pending.result
@@ -301,6 +343,7 @@ class SqliteEventLog:
         self._writer.start()
 
     def _write_forever(self) -> None:
+        name_os_thread(WRITER_THREAD_NAME)
         try:
             connection = self._connect(writer=True)
         except sqlite3.Error as exc:  # the file cannot be opened any more: refuse what waits; the next append retries
@@ -308,14 +351,16 @@ class SqliteEventLog:
                 group, self._pending, self._writer = self._pending, [], None
             for pending in group:
                 pending.error = _unavailable(exc)
-                pending.done.set()
+                pending.done.release()
             return
         checkpointer = BackgroundCheckpointer(lambda: self._connect(writer=True))
         try:
             while True:
                 with self._lock:
                     while not self._pending and not self._closed:
+                        self._writer_idle = True
                         self._work.wait()
+                        self._writer_idle = False
                     if not self._pending:
                         return
                     group, self._pending = self._pending, []
@@ -348,19 +393,23 @@ class SqliteEventLog:
                 self._known_last_seq = last_seq
             self._committed.notify_all()
         for pending in group:
-            pending.done.set()
+            pending.done.release()
 
     def _commit(self, connection: sqlite3.Connection, group: list[_PendingAppend]) -> int:
-        """Insert the group's calls in one transaction; return the highest seq after commit."""
+        """Insert the group's calls in one transaction; return the highest seq after commit (0: nothing stored)."""
+        last_seq = 0
         connection.execute("BEGIN IMMEDIATE")
         try:
             for pending in group:
                 try:
-                    stored = connection.executemany(INSERT, pending.rows).rowcount
+                    stored, last_rowid = insert_rows(connection, pending.parameters)
                 except sqlite3.Error as exc:
                     raise _InsertFailed(exc) from exc
-                pending.result = AppendResult(stored=stored, duplicates=len(pending.rows) - stored)
-            (last_seq,) = connection.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()
+                pending.result = AppendResult(stored=stored, duplicates=len(pending.parameters) // COLUMNS - stored)
+                if stored:
+                    # Under the write lock a new row's seq is above every seq in the file (max + 1), so the last
+                    # row this transaction stored holds the highest seq.
+                    last_seq = last_rowid
             connection.execute("COMMIT")
         except BaseException:
             self._rollback(connection)

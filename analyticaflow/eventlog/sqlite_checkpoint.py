@@ -13,10 +13,13 @@ import sqlite3
 import threading
 from collections.abc import Callable
 
+from analyticaflow.eventlog.os_threads import name_os_thread
+
 logger = logging.getLogger(__name__)
 
 # Commits within this window share one checkpoint.
 CHECKPOINT_DELAY_SECONDS = 0.2
+THREAD_NAME = "eventlog-ckpt"
 
 
 class BackgroundCheckpointer:
@@ -30,7 +33,8 @@ class BackgroundCheckpointer:
         self._thread.start()
 
     def commit_happened(self) -> None:
-        self._committed.set()
+        if not self._committed.is_set():  # set() notifies under a Python lock; most commits find it set already
+            self._committed.set()
 
     def stop(self) -> None:
         """Run a last checkpoint that empties the WAL, then end the thread."""
@@ -39,6 +43,7 @@ class BackgroundCheckpointer:
         self._thread.join()
 
     def _run(self) -> None:
+        name_os_thread(THREAD_NAME)
         connection = self._connect()
         try:
             while not self._stopping.is_set():

@@ -7,7 +7,7 @@ its ``sentAt`` belongs to another delivery, so timestamps are kept as written).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +24,19 @@ NOT_OBJECT = "must be a JSON object"
 TOO_LARGE = f"must be at most {MAX_MESSAGE_BYTES} bytes as JSON"
 TOO_DEEP = "is nested too deeply to store"
 ID_FIELDS = ("userId", "anonymousId", "previousId", "groupId")
+
+
+RECORD_FIELDS = (
+    "project_id", "message_id", "type", "name", "anonymous_id", "user_id", "timestamp", "received_at", "payload",
+)
+# prepare_message fills every field of the contract's record through these; a changed contract fails here, at import.
+if tuple(f.name for f in fields(EventRecord)) != RECORD_FIELDS or hasattr(EventRecord, "__post_init__"):
+    raise ImportError("EventRecord's fields changed: update RECORD_FIELDS and prepare_message together")
+_new_record = object.__new__
+(
+    _set_project_id, _set_message_id, _set_type, _set_name, _set_anonymous_id, _set_user_id, _set_timestamp,
+    _set_received_at, _set_payload,
+) = (EventRecord.__dict__[name].__set__ for name in RECORD_FIELDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,17 +119,20 @@ def prepare_message(message: Any, envelope: Envelope) -> EventRecord | dict[str,
         message.update(original)  # a rejected message is reported as it came
         return {"message": [reason]}
     get = message.get
-    return EventRecord(
-        project_id=envelope.project_id,
-        message_id=message["messageId"],
-        type=schema.type,
-        name=(get(schema.name_field) or None) if schema.name_field else None,
-        anonymous_id=get("anonymousId") or None,
-        user_id=get("userId") or None,
-        timestamp=happened,
-        received_at=envelope.received_at,
-        payload=payload,
-    )
+    # EventRecord(...) by keyword runs the frozen dataclass's __init__ (nine object.__setattr__ calls by name): the
+    # costliest single step per captured event. Setting the slots through their descriptors builds the same record
+    # at about half the cost (tests/ingest/test_pipeline.py checks it equals the constructor's).
+    record = _new_record(EventRecord)
+    _set_project_id(record, envelope.project_id)
+    _set_message_id(record, message["messageId"])
+    _set_type(record, schema.type)
+    _set_name(record, (get(schema.name_field) or None) if schema.name_field else None)
+    _set_anonymous_id(record, get("anonymousId") or None)
+    _set_user_id(record, get("userId") or None)
+    _set_timestamp(record, happened)
+    _set_received_at(record, envelope.received_at)
+    _set_payload(record, payload)
+    return record
 
 
 def prepare_messages(items: Iterable[tuple[int, Any]], envelope: Envelope) -> Prepared:

@@ -26,18 +26,29 @@ TOO_LONG = f"must be at most {MAX_TEXT_LENGTH} characters"
 NOT_TIME = "must be an ISO 8601 date-time with a time zone, e.g. 2024-05-01T12:00:00.123Z or ...+02:00"
 UNKNOWN_TYPE = "must be one of " + ", ".join(EVENT_TYPES)
 
+# The last string parse_time answered and its answer: validation parses a message's timestamp, then stamping asks
+# for the same string object again. Compared by identity (the entry keeps its string alive, so no other object can
+# take its address); one tuple, swapped whole, so concurrent threads read a consistent pair.
+_last_parsed: tuple[Any, datetime | None] = (None, None)
+
+
 def parse_time(value: Any) -> datetime | None:
     """The UTC datetime of an ISO 8601 string with ``Z`` or an offset (any fraction digits), else None."""
+    global _last_parsed
+    last = _last_parsed
+    if value is last[0]:
+        return last[1]
     if type(value) is not str or len(value) > 64:
         return None
     try:
         parsed = datetime.fromisoformat(value)
         zone = parsed.tzinfo
-        if zone is UTC:  # "Z" and "+00:00", what the SDKs send: already the answer
-            return parsed
-        return parsed.astimezone(UTC) if zone is not None else None
+        if zone is not UTC:  # "Z" and "+00:00", what the SDKs send, are already the answer
+            parsed = parsed.astimezone(UTC) if zone is not None else None
     except (ValueError, OverflowError):
-        return None
+        parsed = None
+    _last_parsed = (value, parsed)
+    return parsed
 
 
 # The kinds of the fields the spec defines, checked on every message type when present and not null.

@@ -11,6 +11,7 @@ import textwrap
 import threading
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -328,3 +329,39 @@ def test_each_record_keeps_its_own_instants_when_a_call_mixes_arrival_times(sqli
     raw = sqlite_log.reader_connection().execute("SELECT received_at_us FROM events ORDER BY seq").fetchall()
     at_first, at_second = 1_710_072_000_000_000, 1_710_072_000_000_001  # microseconds since the epoch
     assert [micros for (micros,) in raw] == [at_first, at_second, at_first, at_first, at_second]
+
+
+
+@pytest.mark.parametrize(
+    ("ids", "new_ids", "duplicates"),
+    [
+        # 250 rows = statements of 100, 100 and 50 rows; the repeats sit in other statements than their first
+        (
+            [f"e{n}" for n in range(240)] + ["e5", "e150", "e239", "kept-0", "e99", "e100", "e200", "e0", "e1", "x"],
+            [f"e{n}" for n in range(240)] + ["x"],
+            9,
+        ),
+        # exactly one full statement, then one row repeating an event stored before
+        ([f"f{n}" for n in range(100)] + ["kept-1"], [f"f{n}" for n in range(100)], 1),
+    ],
+    ids=["three statements", "full statement plus one"],
+)
+def test_a_call_longer_than_one_statement_keeps_order_and_dedupe(sqlite_log, ids, new_ids, duplicates):
+    sqlite_log.append([record("kept-0"), record("kept-1")])
+
+    result = sqlite_log.append([record(i, payload=i.encode()) for i in ids])
+
+    assert result == AppendResult(stored=len(new_ids), duplicates=duplicates)
+    stored = sqlite_log.read(after_seq=2, limit=1000)
+    assert [s.record.message_id for s in stored] == new_ids
+    assert [s.record.payload for s in stored] == [i.encode() for i in new_ids]
+    assert [s.seq for s in stored] == list(range(3, 3 + len(new_ids)))
+
+
+def test_the_writer_and_checkpointer_threads_carry_their_names_in_the_operating_system(sqlite_log):
+    sqlite_log.append([record("named")])  # starts the writer, which starts the checkpointer
+
+    def names() -> set[str]:
+        return {(task / "comm").read_text().strip() for task in Path(f"/proc/{os.getpid()}/task").iterdir()}
+
+    wait_until(lambda: {"eventlog-writer", "eventlog-ckpt"} <= names())

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 
+from analyticaflow.eventlog.contracts import EventRecord
 from analyticaflow.ingest.pipeline import (
     MAX_MESSAGE_BYTES,
     NOT_OBJECT,
@@ -47,6 +48,39 @@ def test_a_track_message_becomes_a_record_with_the_whole_message_as_payload():
         "context": {"page": {"url": "https://shop.test/?utm_source=google"}, "campaign": {"source": "google"}},
         "integrations": {"All": True}, "custom": {"kept": [1, 2]},
     }
+
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        (
+            {"type": "track", "event": "Signed Up", "userId": 42, "anonymousId": "a-1", "messageId": "m-2",
+             "timestamp": "2024-05-01T14:00:00+02:00"},
+            dict(message_id="m-2", type="track", name="Signed Up", anonymous_id="a-1", user_id="42",
+                 timestamp=datetime(2024, 5, 1, 12, 0, tzinfo=UTC),
+                 payload={"type": "track", "event": "Signed Up", "userId": "42", "anonymousId": "a-1",
+                          "messageId": "m-2", "timestamp": "2024-05-01T14:00:00+02:00",
+                          "receivedAt": "2024-05-01T12:00:08.250Z"}),
+        ),
+        (
+            {"type": "identify", "userId": "", "anonymousId": "a-2", "messageId": "m-3"},
+            dict(message_id="m-3", type="identify", name=None, anonymous_id="a-2", user_id=None, timestamp=RECEIVED,
+                 payload={"type": "identify", "userId": "", "anonymousId": "a-2", "messageId": "m-3",
+                          "timestamp": "2024-05-01T12:00:08.250Z", "receivedAt": "2024-05-01T12:00:08.250Z"}),
+        ),
+    ],
+    ids=["track", "identify"],
+)
+def test_the_record_equals_the_one_the_contract_constructor_builds(message, expected):
+    record = prepare_message(message, envelope())
+
+    payload = expected.pop("payload")
+    assert type(record) is EventRecord
+    assert orjson.loads(record.payload) == payload
+    assert record == EventRecord(project_id=7, received_at=RECEIVED, payload=record.payload, **expected)
+    with pytest.raises(AttributeError):
+        record.name = "changed"  # still the contract's frozen record
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -19,35 +20,58 @@ def stamp(message: dict, *, sent_at: str | None = None, correct_skew: bool = Tru
                          sent_at=parse_time(sent_at), sent_at_text=sent_at, correct_skew=correct_skew)
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("2024-05-01T12:00:00Z", datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)),
-        ("2024-05-01T12:00:00.123Z", datetime(2024, 5, 1, 12, 0, 0, 123000, tzinfo=UTC)),
-        ("2024-05-01T12:00:00.1Z", datetime(2024, 5, 1, 12, 0, 0, 100000, tzinfo=UTC)),
-        ("2024-05-01T12:00:00.123456Z", datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)),
-        # nanoseconds (Go, Java): truncated to microseconds
-        ("2024-05-01T12:00:00.123456789Z", datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)),
-        ("2024-05-01T14:00:00+02:00", datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)),
-        ("2024-05-01T14:00:00.500+02:00", datetime(2024, 5, 1, 12, 0, 0, 500000, tzinfo=UTC)),
-        ("2024-05-01T07:30:00-04:30", datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)),
-        ("2024-05-01T12:00:00+00:00", datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)),
-        ("2024-05-01T12:00:00.000+0000", datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)),
-        ("2024-05-01 12:00:00Z", datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)),
-        # refused: no zone, no time, not a string
-        ("2024-05-01T12:00:00", None),
-        ("2024-05-01T12:00:00.123", None),
-        ("2024-05-01", None),
-        ("1714564800", None),
-        (1714564800, None),
-        ("", None),
-    ],
-)
+TIME_TEXTS = [
+    ("2024-05-01T12:00:00Z", datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)),
+    ("2024-05-01T12:00:00.123Z", datetime(2024, 5, 1, 12, 0, 0, 123000, tzinfo=UTC)),
+    ("2024-05-01T12:00:00.1Z", datetime(2024, 5, 1, 12, 0, 0, 100000, tzinfo=UTC)),
+    ("2024-05-01T12:00:00.123456Z", datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)),
+    # nanoseconds (Go, Java): truncated to microseconds
+    ("2024-05-01T12:00:00.123456789Z", datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)),
+    ("2024-05-01T14:00:00+02:00", datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)),
+    ("2024-05-01T14:00:00.500+02:00", datetime(2024, 5, 1, 12, 0, 0, 500000, tzinfo=UTC)),
+    ("2024-05-01T07:30:00-04:30", datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)),
+    ("2024-05-01T12:00:00+00:00", datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)),
+    ("2024-05-01T12:00:00.000+0000", datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)),
+    ("2024-05-01 12:00:00Z", datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)),
+    # refused: no zone, no time, not a string
+    ("2024-05-01T12:00:00", None),
+    ("2024-05-01T12:00:00.123", None),
+    ("2024-05-01", None),
+    ("1714564800", None),
+    (1714564800, None),
+    ("", None),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), TIME_TEXTS)
 def test_timestamp_formats(text, expected):
     parsed = parse_time(text)
     assert parsed == expected
     if parsed is not None:
         assert parsed.tzinfo is UTC
+
+
+def test_asking_again_gives_the_same_answer_whatever_was_asked_in_between():
+    # parse_time remembers its last answer (validation and stamping parse the same timestamp): every answer must
+    # stay that of the string asked, repeated, interleaved, for an equal but distinct string and across threads.
+    texts = [text for text, _ in TIME_TEXTS]
+    expected = {id(text): answer for text, answer in TIME_TEXTS}
+    for text in texts + texts[::-1]:
+        assert parse_time(text) == expected[id(text)]
+        assert parse_time(text) == expected[id(text)]
+    for text, answer in TIME_TEXTS:
+        assert parse_time("".join(text) if isinstance(text, str) else text) == answer
+
+    def ask_many(out: list) -> None:
+        out.append(all(parse_time(text) == expected[id(text)] for _ in range(2000) for text in texts))
+
+    results: list[bool] = []
+    threads = [threading.Thread(target=ask_many, args=(results,)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [True] * 4
 
 
 @pytest.mark.parametrize(
