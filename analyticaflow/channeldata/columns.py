@@ -124,3 +124,65 @@ def ad_spend_table(spec: TableSpec, rows: Sequence[Any], *, fixed: dict[str, Any
             table.append(data if isinstance(data, pa.Array) else pa.array(data, type=field.type))
     return pa.Table.from_arrays(table, schema=schema)
 
+
+
+def _arrow_text(column: pa.ChunkedArray, convert: Callable[[Any], Any]) -> pa.Array:
+    """A text column through the general path's converter, applied once per distinct value."""
+    distinct = pc.unique(column)
+    try:
+        converted = [convert(value) for value in distinct.to_pylist()]
+    except ValueError:
+        raise NotTyped from None
+    if converted == distinct.to_pylist():
+        return column.combine_chunks()
+    return pc.take(pa.array(converted, type=pa.string()), pc.index_in(column, value_set=distinct)).combine_chunks()
+
+
+def _arrow_non_negative(column: pa.ChunkedArray, kind: pa.DataType) -> pa.Array:
+    if column.type != kind or column.null_count:
+        raise NotTyped
+    if len(column) and pc.min(column).as_py() < 0:
+        raise NotTyped
+    return column.combine_chunks()
+
+
+def ad_spend_columns_table(spec: TableSpec, columns: pa.Table, *, fixed: dict[str, Any], date_from: date,
+                           date_to: date) -> pa.Table | None:
+    """An Arrow table of a connector's row columns (``connectors.sql_normalize.CONTRACT``: money already
+    ``DECIMAL(18, 6)``, counts int64, dates date32) as the table the general path would stage, or ``None`` when
+    a value needs the general path (a conversion to report, a day outside the window, a repeated key...)."""
+    if not columns.num_rows:
+        return None
+    try:
+        arrays = {
+            "campaign_id": _arrow_text(columns["campaign_id"], values.text),
+            "campaign_name": _arrow_text(columns["campaign_name"], lambda v: values.text(v, required=False)),
+            "adset_id": _arrow_text(columns["adset_id"], lambda v: values.text(v, required=False)),
+            "ad_id": _arrow_text(columns["ad_id"], lambda v: values.text(v, required=False)),
+            "currency": _arrow_text(columns["currency"], values.currency),
+            "spend": _arrow_non_negative(columns["spend"], DECIMAL),
+            "impressions": _arrow_non_negative(columns["impressions"], pa.int64()),
+            "clicks": _arrow_non_negative(columns["clicks"], pa.int64()),
+            "platform_conversions": _arrow_non_negative(columns["platform_conversions"], DECIMAL),
+            "platform_conversion_value": _arrow_non_negative(columns["platform_conversion_value"], DECIMAL),
+        }
+        days = columns["date"]
+        if days.type != pa.date32() or days.null_count:
+            raise NotTyped
+        if pc.min(days).as_py() < date_from or pc.max(days).as_py() > date_to:
+            raise NotTyped
+        arrays["date"] = days.combine_chunks()
+    except (NotTyped, KeyError):
+        return None
+    keys = pa.table({name: arrays[name] for name in ("campaign_id", "adset_id", "ad_id", "date")})
+    if keys.group_by(list(keys.column_names)).aggregate([]).num_rows != columns.num_rows:
+        return None  # a repeated key: the general path names both rows
+    names = arrays["campaign_name"]
+    distinct = pc.unique(names)
+    cleaned = pa.array([clean_campaign_name(name) for name in distinct.to_pylist()], type=pa.string())
+    arrays["campaign_key"] = pc.take(cleaned, pc.index_in(names, value_set=distinct))
+    schema = arrow_schema(spec)
+    count = columns.num_rows
+    return pa.Table.from_arrays(
+        [pa.repeat(pa.scalar(fixed[field.name], type=field.type), count) if field.name in fixed
+         else arrays[field.name].cast(field.type) for field in schema], schema=schema)

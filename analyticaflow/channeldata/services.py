@@ -21,7 +21,7 @@ from typing import IO, Any
 import pyarrow as pa
 
 from analyticaflow.channeldata import values
-from analyticaflow.channeldata.columns import ad_spend_table
+from analyticaflow.channeldata.columns import ad_spend_columns_table, ad_spend_table
 from analyticaflow.channeldata.platforms import clean_campaign_name
 from analyticaflow.channeldata.spend_csv import parse_spend_csv
 from analyticaflow.channeldata.tables import (
@@ -161,12 +161,19 @@ def _now() -> datetime:
 
 def ad_spend_load(*, project_id: int, source: str, account_id: str, date_from: date, date_to: date,
                   rows: Iterable[Any], warehouse: Warehouse | None = None) -> int:
-    """Replace one ad account's daily rows for every day of ``[date_from, date_to]``; the count loaded."""
+    """Replace one ad account's daily rows for every day of ``[date_from, date_to]``; the count loaded.
+
+    ``rows`` may also be an Arrow table of the row columns (a set-based normalizer's output,
+    ``connectors.sql_normalize.CONTRACT``); values it cannot take as they are go through the general path."""
     source, account_id = values.source_name(source), values.text(account_id)
     days = _days(date_from, date_to)
     fixed = {"project_id": project_id, "source": source, "account_id": account_id, "loaded_at": _now()}
-    rows = rows if isinstance(rows, list) else list(rows)
-    staged = ad_spend_table(AD_SPEND_DAILY, rows, fixed=fixed, date_from=date_from, date_to=date_to)
+    if isinstance(rows, pa.Table):
+        staged = ad_spend_columns_table(AD_SPEND_DAILY, rows, fixed=fixed, date_from=date_from, date_to=date_to)
+        rows = rows.to_pylist() if staged is None else range(rows.num_rows)
+    else:
+        rows = rows if isinstance(rows, list) else list(rows)
+        staged = ad_spend_table(AD_SPEND_DAILY, rows, fixed=fixed, date_from=date_from, date_to=date_to)
     if staged is None:  # rows that need converting, or a problem to report: the general path
         records = _normalize(rows, AD_SPEND_FIELDS, fixed, AD_SPEND_DAILY.name, AD_SPEND_DAILY.key)
         _check_window(records, "date", date_from, date_to, AD_SPEND_DAILY.name)
