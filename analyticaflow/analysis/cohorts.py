@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from analyticaflow.analysis.cohort_rows import cohort_rows_ready, stored_relations
 from analyticaflow.analysis.money import convert, foreign_columns, person_orders_sql
 from analyticaflow.analysis.steps import EventMatcher, prefilter_sql
 from analyticaflow.reports.currency import RateBook
@@ -113,51 +114,70 @@ def _span(query: CohortQuery, keys: list[date]) -> Period:
     return Period(keys[0], last, query.period.timezone)
 
 
-def cohort_sql(dialect: Dialect, query: CohortQuery, keys: list[date]) -> Sql:
+def general_relations(dialect: Dialect, params: Params, query: CohortQuery, *, project: str, cohort_start: str,
+                      cohort_end: str, horizon: str, first_day: str) -> tuple[str, str, str]:
+    """The cohort query's inputs read from the projected events: (person_id, k0, t0) of every person whose
+    first-ever start event is in the cohorts' span; (person_id, at, seq) of the return events from the first
+    cohort on; the persons' orders (person_id, ordered_at, revenue, currency).
+
+    Each scan has its own event name pushed into the table scan (one scan with an OR of both kinds reads every
+    row of the shared type)."""
+    starts = f"""
+        SELECT e.person_id AS person_id, min({dialect.order_key("e.event_datetime", "e.seq")}) AS k0,
+               min(e.event_datetime) AS t0
+        FROM events AS e
+        WHERE e.project_id = {project} AND e.person_id IS NOT NULL AND e.event_datetime < {cohort_end}
+          AND {prefilter_sql((query.start,), params)} AND {query.start.sql(dialect, params)}
+        GROUP BY e.person_id
+        HAVING min(e.event_datetime) >= {cohort_start}"""
+    returns = f"""
+        SELECT e.person_id AS person_id, e.event_datetime AS at, e.seq AS seq
+        FROM events AS e
+        WHERE e.project_id = {project} AND e.person_id IS NOT NULL AND e.event_datetime >= {cohort_start}
+          AND e.event_datetime < {horizon} AND e.event_date >= {first_day}
+          AND {prefilter_sql((query.returning,), params)} AND {query.returning.sql(dialect, params)}"""
+    return starts, returns, person_orders_sql(dialect, params, project_marker=project)
+
+
+def cohort_sql(dialect: Dialect, query: CohortQuery, keys: list[date], *, stored: bool = False) -> Sql:
     """Rows (kind, cohort, k, persons, fx_currency, fx_day, revenue, orders): kind 'size' (k = -1), 'return'
-    (distinct returning persons) or 'revenue'."""
+    (distinct returning persons) or 'revenue'. ``stored``: read the derived ``analysis_cohort_rows`` (integer
+    person keys; the caller made them current) instead of the events, for the same answer."""
     params = Params()
     span = _span(query, keys)
     p = params.add(query.project_id, "p")
     g = query.granularity
-    cohort_start = params.add(local_midnight_utc(keys[0], span.zone), "ts")
-    cohort_end = params.add(local_midnight_utc(next_bucket(keys[-1], g), span.zone), "ts")
-    horizon = params.add(span.end, "ts")
-    start_day = local_day_sql(dialect, "min(e.event_datetime)", span, params)
-    return_day = local_day_sql(dialect, "e.event_datetime", span, params)
+    bounds = {"project": p, "cohort_start": params.add(local_midnight_utc(keys[0], span.zone), "ts"),
+              "cohort_end": params.add(local_midnight_utc(next_bucket(keys[-1], g), span.zone), "ts"),
+              "horizon": params.add(span.end, "ts")}
+    if stored:
+        starts, returns, orders = stored_relations(dialect, params, start=query.start, returning=query.returning,
+                                                   **bounds)
+    else:
+        first_day = params.add(local_midnight_utc(keys[0], span.zone).date(), "d")
+        starts, returns, orders = general_relations(dialect, params, query, first_day=first_day, **bounds)
+    start_day = local_day_sql(dialect, "s.t0", span, params)
+    return_day = local_day_sql(dialect, "r.at", span, params)
     order_day = local_day_sql(dialect, "o.ordered_at", span, params)
     max_k = params.add(query.periods, "n")
     fx = foreign_columns(currency_expr="o.currency", day_expr=order_day,
                          reporting_marker=params.add(query.currency.upper(), "cur"))
-    starts, returns = query.start.sql(dialect, params), query.returning.sql(dialect, params)
-    first_day = params.add(local_midnight_utc(keys[0], span.zone).date(), "d")
-    # Two scans, each with its own event name pushed into the table scan (one scan with an OR of both kinds
-    # reads every row of the shared type): the start events of all time before the last cohort ends (the
-    # first one counts), then the return events from the first cohort on, of the cohorts' members only.
     text = f"""
         WITH cohort AS (
-            SELECT e.person_id AS person_id, min({dialect.order_key("e.event_datetime", "e.seq")}) AS k0,
-                   min(e.event_datetime) AS t0, {dialect.bucket_start(g, start_day)} AS cs
-            FROM events AS e
-            WHERE e.project_id = {p} AND e.person_id IS NOT NULL AND e.event_datetime < {cohort_end}
-              AND {prefilter_sql((query.start,), params)} AND {starts}
-            GROUP BY e.person_id
-            HAVING min(e.event_datetime) >= {cohort_start}
+            SELECT s.person_id AS person_id, s.k0 AS k0, s.t0 AS t0, {dialect.bucket_start(g, start_day)} AS cs
+            FROM ({starts}) AS s
         ), returned AS (
-            SELECT DISTINCT e.person_id AS person_id, co.cs AS cs,
+            SELECT DISTINCT r.person_id AS person_id, co.cs AS cs,
                    {_period_index(g, "co.cs", dialect.bucket_start(g, return_day))} AS k
-            FROM events AS e
-            INNER JOIN cohort AS co ON co.person_id = e.person_id
-            WHERE e.project_id = {p} AND e.person_id IS NOT NULL AND e.event_datetime >= {cohort_start}
-              AND e.event_datetime < {horizon} AND e.event_date >= {first_day}
-              AND {prefilter_sql((query.returning,), params)} AND {returns}
-              AND {dialect.order_key("e.event_datetime", "e.seq")} >= co.k0
+            FROM ({returns}) AS r
+            INNER JOIN cohort AS co ON co.person_id = r.person_id
+            WHERE {dialect.order_key("r.at", "r.seq")} >= co.k0
         ), spent AS (
             SELECT co.cs AS cs, {_period_index(g, "co.cs", dialect.bucket_start(g, order_day))} AS k, {fx},
                    o.revenue AS revenue
-            FROM {person_orders_sql(dialect, params, project_marker=p)} AS o
+            FROM {_relation(orders)} AS o
             INNER JOIN cohort AS co ON co.person_id = o.person_id
-            WHERE o.ordered_at >= co.t0 AND o.ordered_at < {horizon}
+            WHERE o.ordered_at >= co.t0 AND o.ordered_at < {bounds["horizon"]}
         )
         SELECT 'size' AS kind, cs, -1 AS k, count(*) AS persons, '' AS fx_currency, NULL AS fx_day,
                0.0 AS revenue, 0 AS orders
@@ -174,15 +194,24 @@ def cohort_sql(dialect: Dialect, query: CohortQuery, keys: list[date]) -> Sql:
     return params.sql(text)
 
 
-def cohort_run(*, warehouse: Warehouse, query: CohortQuery, rates: RateBook) -> CohortResult:
+def _relation(text: str) -> str:
+    text = text.strip()
+    return text if text.startswith("(") else f"({text})"
+
+
+def cohort_run(*, warehouse: Warehouse, query: CohortQuery, rates: RateBook, stored: bool = True) -> CohortResult:
+    """The report. ``stored`` (default) reads the derived integer-keyed rows (``cohort_rows``) when they can
+    serve the query's events, bringing them up to date first; False always reads the events."""
     keys = cohort_keys(query)
     if not keys:
         return CohortResult(rows=(), average=())
+    stored = stored and cohort_rows_ready(warehouse=warehouse, project_id=query.project_id,
+                                          matchers=(query.start, query.returning))
     sizes: dict[date, int] = {}
     returns: dict[tuple[date, int], int] = {}
     money_rows = []
     for kind, cohort, k, persons, fx_currency, fx_day, revenue, orders in warehouse.query(
-            cohort_sql(warehouse.dialect, query, keys)):
+            cohort_sql(warehouse.dialect, query, keys, stored=stored)):
         if kind == "size":
             sizes[cohort] = int(persons)
         elif kind == "return":
