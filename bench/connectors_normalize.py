@@ -7,7 +7,9 @@
    the parser the connectors use; csv for Yahoo) as the reference measured in the same run;
 3. loading the normalized rows into the DuckDB warehouse with the warehouse's own loader
    (``channeldata.services.ad_spend_load``, one call per backfill chunk, as a sync job does), beside a bare Arrow
-   insert into a plain DuckDB table as the reference floor.
+   insert into a plain DuckDB table as the reference floor;
+4. the set-based path (``connectors.sql_normalize``: DuckDB parses and reshapes each chunk's raw pages, the loader
+   takes the Arrow table), for the platforms with a SQL transform, checked to store the same count and spend.
 
     PYTHONPATH=. .venv/bin/python bench/connectors_normalize.py [--campaigns 300] [--days 365]
 
@@ -47,6 +49,7 @@ from analyticaflow.connectors.clock import SystemClock  # noqa: E402
 from analyticaflow.connectors.http import HttpOptions  # noqa: E402
 from analyticaflow.connectors.raw import RawPage  # noqa: E402
 from analyticaflow.connectors.rows import AdSpendRow, column_names  # noqa: E402
+from analyticaflow.connectors.sql_normalize import TRANSFORMS, ad_spend_arrow  # noqa: E402
 from analyticaflow.warehouse.backends import open_warehouse  # noqa: E402
 from analyticaflow.warehouse.sql import sql  # noqa: E402
 from tests.connectors import harnesses  # noqa: E402
@@ -80,7 +83,7 @@ def fakes(campaigns: int, days: int) -> dict[str, tuple[object, object]]:
     }
 
 
-Chunk = tuple[date, date, list[AdSpendRow]]
+Chunk = tuple[date, date, list[AdSpendRow], list[RawPage]]
 
 
 def backfill(platform: str, fake, harness, days: int) -> tuple[float, float, list[RawPage], list[Chunk], str]:
@@ -100,7 +103,7 @@ def backfill(platform: str, fake, harness, days: int) -> tuple[float, float, lis
             for first, last in dates.windows(FIRST_DAY, last_day, days=connector.backfill_chunk_days):
                 result = session.fetch(account=account, date_from=first, date_to=last)
                 pages.extend(result.pages)
-                chunks.append((first, last, result.rows))
+                chunks.append((first, last, result.rows, result.pages))
         return time.perf_counter() - started, clock.requested, pages, chunks, account.account_id
     finally:
         fake.stop()
@@ -134,10 +137,28 @@ def best_of(repeats: int, action) -> tuple[float, float]:
 
 def load_warehouse(warehouse, platform: str, account_id: str, chunks: list[Chunk]) -> tuple[float, float]:
     wall, cpu = time.perf_counter(), time.process_time()
-    for first, last, rows in chunks:
+    for first, last, rows, _ in chunks:
         ad_spend_load(project_id=1, source=platform, account_id=account_id, date_from=first, date_to=last,
                       rows=rows, warehouse=warehouse)
     return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def sql_path(warehouse, platform: str, account_id: str, chunks: list[Chunk], settings) -> tuple[float, float,
+                                                                                                 float, float]:
+    """(normalize wall, normalize CPU, load wall, load CPU) of the set-based path over fresh copies of the
+    chunks' pages; exits if a chunk falls back to the Python normalizer or the stored rows differ."""
+    copies = [(first, last, fresh(pages)) for first, last, _, pages in chunks]
+    wall, cpu = time.perf_counter(), time.process_time()
+    tables = [(first, last, ad_spend_arrow(pages, platform=platform, settings=settings))
+              for first, last, pages in copies]
+    normalize = time.perf_counter() - wall, time.process_time() - cpu
+    if any(table is None for _, _, table in tables):
+        sys.exit(f"{platform}: a chunk fell back to the Python normalizer")
+    wall, cpu = time.perf_counter(), time.process_time()
+    for first, last, table in tables:
+        ad_spend_load(project_id=1, source=platform, account_id=account_id, date_from=first, date_to=last,
+                      rows=table, warehouse=warehouse)
+    return (*normalize, time.perf_counter() - wall, time.process_time() - cpu)
 
 
 def load_plain_duckdb(rows: list[AdSpendRow]) -> float:
@@ -174,6 +195,7 @@ def main() -> None:
     expected_rows = args.campaigns * args.days
     print(f"{args.campaigns} campaigns x {args.days} days = {expected_rows} rows per platform; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    set_based: list[str] = []
     warehouse = open_warehouse(f"duckdb://{tempfile.mkdtemp(prefix='af-bench-wh-')}/warehouse.duckdb")
     channel_tables_ensure(warehouse=warehouse)
     print("Rates are rows per CPU-second of this process (wall-clock rates in parentheses).")
@@ -185,7 +207,7 @@ def main() -> None:
         if platform not in wanted:
             continue
         wall, waited, pages, chunks, account_id = backfill(platform, fake, harness, args.days)
-        rows = [row for _, _, chunk in chunks for row in chunk]
+        rows = [row for _, _, chunk, _ in chunks for row in chunk]
         if len(rows) != expected_rows:
             sys.exit(f"{platform}: backfill returned {len(rows)} rows, expected {expected_rows}")
         connector = harness.connector(fake, SystemClock())
@@ -200,13 +222,35 @@ def main() -> None:
         if stored[0] != len(rows) or Decimal(stored[1]) != sum((row.spend for row in rows), Decimal(0)):
             sys.exit(f"{platform}: the warehouse holds {stored}, not the {len(rows)} rows fetched")
         n = len(rows)
+        reference_rate = n / load_plain_duckdb(rows)
         rate, parse_rate = n / normalize_seconds, n / max(parsing[1], 1e-9)
         cells = [platform, f"{wall:.1f}", f"{waited:.0f}", str(len(pages)), str(n),
                  f"{rate:,.0f} ({n / normalize_wall:,.0f})", f"{parse_rate:,.0f} ({n / parsing[0]:,.0f})",
                  f"{rate / parse_rate:.2f}", f"{n / load_seconds:,.0f} ({n / load_wall:,.0f})",
-                 f"{n / load_plain_duckdb(rows):,.0f}",
+                 f"{reference_rate:,.0f}",
                  f"{n / (normalize_seconds + load_seconds):,.0f} ({n / (normalize_wall + load_wall):,.0f})"]
-        print("| " + " | ".join(cells) + " |")
+        print("| " + " | ".join(cells) + " |", flush=True)
+        if platform in TRANSFORMS:
+            settings = connector.validate_settings(None)
+            best = min((sql_path(warehouse, platform, account_id, chunks, settings) for _ in range(args.repeats)),
+                       key=lambda run: run[1] + run[3])
+            again = warehouse.query(sql("SELECT count(*), sum(spend) FROM ad_spend_daily WHERE source = {source}",
+                                        source=platform))[0]
+            if again != stored:
+                sys.exit(f"{platform}: the SQL path stored {again}, the Python path {stored}")
+            sql_rate = n / (best[1] + best[3])
+            set_based.append(
+                f"| {platform} | {n / best[1]:,.0f} ({n / best[0]:,.0f}) | {n / best[3]:,.0f} ({n / best[2]:,.0f}) | "
+                f"{sql_rate:,.0f} ({n / (best[0] + best[2]):,.0f}) | {n / (normalize_seconds + load_seconds):,.0f} | "
+                f"{sql_rate * (normalize_seconds + load_seconds) / n:.1f} | {reference_rate:,.0f} | "
+                f"{sql_rate / 200_000:.2f} |")
+    if set_based:
+        print("\nSet-based path (DuckDB SQL normalize of the chunks' raw pages + load of the Arrow table), best of "
+              f"{args.repeats}:")
+        print("| platform | SQL normalize rows/s | load rows/s | SQL normalize + load rows/s | Python normalize + load "
+              "rows/s (above) | SQL / Python | plain Arrow insert rows/s (reference) | vs goal 200,000 |")
+        print("|---|---|---|---|---|---|---|---|")
+        print("\n".join(set_based))
     warehouse.close()
 
 
