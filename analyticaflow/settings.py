@@ -231,7 +231,8 @@ ANALYTICAFLOW_WRITE_KEY_CACHE_SECONDS = env_int("ANALYTICAFLOW_WRITE_KEY_CACHE_S
 # Warehouse: duckdb:///path (embedded default), clickhouse://user:pass@host:8123/db, chdb:///path (in-process).
 ANALYTICAFLOW_WAREHOUSE_URL = env_str("ANALYTICAFLOW_WAREHOUSE_URL") or f"duckdb://{DATA_DIR / 'warehouse.duckdb'}"
 # Projector: events per chunk (one transaction each) and whether the server process runs it (embedded mode).
-ANALYTICAFLOW_PROJECTOR_CHUNK_SIZE = env_int("ANALYTICAFLOW_PROJECTOR_CHUNK_SIZE", 50_000)
+# A chunk's working memory lives in the server process: 20,000 keeps it small (replay chunks are >= 100,000).
+ANALYTICAFLOW_PROJECTOR_CHUNK_SIZE = env_int("ANALYTICAFLOW_PROJECTOR_CHUNK_SIZE", 20_000)
 ANALYTICAFLOW_PROJECTOR_IN_SERVER = env_bool("ANALYTICAFLOW_PROJECTOR_IN_SERVER", EMBEDDED)
 ANALYTICAFLOW_BACKGROUND_SERVICES: list[str] = [
     # Follows the event log into the warehouse when ANALYTICAFLOW_PROJECTOR_IN_SERVER (projections/runtime.py).
