@@ -8,8 +8,6 @@ must leave to the Python normalizer must come back as that normalizer's rows, an
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -17,32 +15,20 @@ import orjson
 import pyarrow as pa
 import pytest
 
-from analyticaflow.channeldata.schema import channel_tables_ensure
 from analyticaflow.channeldata.services import ad_spend_load
 from analyticaflow.connectors.errors import MalformedResponse
 from analyticaflow.connectors.raw import RawPage
 from analyticaflow.connectors.registry import get_connector
 from analyticaflow.connectors.sql_normalize import ad_spend_arrow, ad_spend_rows
-from analyticaflow.warehouse.backends import open_warehouse
 from analyticaflow.warehouse.sql import sql
+from tests.channeldata import conftest as channeldata_fixtures
 from tests.connectors.harnesses import FIRST_DAY, HARNESSES, LAST_DAY
 from tests.connectors.support import FakeClock
 
 STORED = ("campaign_id, campaign_name, campaign_key, adset_id, ad_id, date, spend, impressions, clicks, "
           "platform_conversions, platform_conversion_value, currency")
 D1, D2 = date(2025, 3, 1), date(2025, 3, 2)
-
-
-@pytest.fixture
-def duck():
-    directory = tempfile.mkdtemp(prefix="af-sqlnorm-")
-    opened = open_warehouse(f"duckdb:///{directory}/warehouse.duckdb")
-    channel_tables_ensure(warehouse=opened)
-    try:
-        yield opened
-    finally:
-        opened.close()
-        shutil.rmtree(directory, ignore_errors=True)
+duck = channeldata_fixtures.duck  # a fresh DuckDB warehouse with the channel-data tables
 
 
 def stored(warehouse, platform, account_id, rows, date_from=D1, date_to=D2):
@@ -166,14 +152,6 @@ META_FALLBACK = {
 }
 
 
-@pytest.mark.parametrize("pages", META_FALLBACK.values(), ids=META_FALLBACK.keys())
-def test_meta_pages_left_to_the_python_normalizer(duck, pages):
-    assert ad_spend_arrow(pages, platform="meta_ads", settings={}) is None
-    reference, fast, chosen = both_paths(duck, "meta_ads", pages)
-    assert isinstance(chosen, list)
-    assert fast == reference
-
-
 @pytest.mark.parametrize("pages", [
     [meta_page(meta_row(date_stop="2025-03-02"))],  # several days in one row
     [meta_page({"date_start": "2025-03-01"})],  # no campaign id
@@ -263,18 +241,24 @@ GOOGLE_FALLBACK = {
 }
 
 
-@pytest.mark.parametrize("pages", GOOGLE_FALLBACK.values(), ids=GOOGLE_FALLBACK.keys())
-def test_google_pages_left_to_the_python_normalizer(duck, pages):
-    connector = get_connector("google_ads")
-    assert ad_spend_arrow(pages, platform="google_ads", settings=connector.validate_settings(None)) is None
+FALLBACK = [("meta_ads", name, pages) for name, pages in META_FALLBACK.items()] + \
+    [("google_ads", name, pages) for name, pages in GOOGLE_FALLBACK.items()]
+
+
+@pytest.mark.parametrize("platform, name, pages", FALLBACK, ids=[f"{p}: {n}" for p, n, _ in FALLBACK])
+def test_pages_left_to_the_python_normalizer(duck, platform, name, pages):
+    connector = get_connector(platform)
+    assert ad_spend_arrow(pages, platform=platform, settings=connector.validate_settings(None)) is None, name
+    chosen = ad_spend_rows(connector, pages)
+    assert isinstance(chosen, list)
     try:
-        reference = stored(duck, "google_ads", "python", connector.normalize(pages))
+        reference = stored(duck, platform, "python", connector.normalize(pages))
     except ValueError as exc:  # the reference refuses it: so must the chosen path, with the same message
         with pytest.raises(ValueError) as error:
-            stored(duck, "google_ads", "sql", ad_spend_rows(connector, pages))
+            stored(duck, platform, "python", chosen)
         assert str(error.value) == str(exc)
         return
-    assert stored(duck, "google_ads", "sql", ad_spend_rows(connector, pages)) == reference
+    assert stored(duck, platform, "sql", chosen) == reference
 
 
 def test_platforms_without_a_transform_use_the_python_normalizer():
