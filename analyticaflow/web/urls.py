@@ -1,6 +1,6 @@
 from django.urls import path
 
-from analyticaflow.web import analysis_pages, attribution, dashboard, integrations, views
+from analyticaflow.web import analysis_pages, attribution, channel_grouping, dashboard, integrations, views
 
 app_name = "web"
 
@@ -26,6 +26,8 @@ urlpatterns = [
     ),
     path("integrations/callback", integrations.oauth_callback, name="integrations-callback"),
     path("projects/<int:project_id>/settings/", views.project_settings, name="project-settings"),
+    path("projects/<int:project_id>/settings/channel-grouping/", channel_grouping.channel_grouping_page,
+         name="channel-grouping"),
     path("projects/<int:project_id>/settings/write-key/rotate", views.rotate_write_key, name="rotate-write-key"),
     path("projects/<int:project_id>/settings/members", views.member_add, name="member-add"),
     path("projects/<int:project_id>/settings/members/<int:user_id>", views.member_change, name="member-change"),
