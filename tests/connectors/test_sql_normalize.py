@@ -29,6 +29,8 @@ STORED = ("campaign_id, campaign_name, campaign_key, adset_id, ad_id, date, spen
           "platform_conversions, platform_conversion_value, currency")
 D1, D2 = date(2025, 3, 1), date(2025, 3, 2)
 duck = channeldata_fixtures.duck  # a fresh DuckDB warehouse with the channel-data tables
+# The module ignores this notice of DuckDB's (the copy is of one chunk's result); pytest resets warning filters.
+pytestmark = pytest.mark.filterwarnings("ignore:Arrow output on a DB-API result:UserWarning")
 
 
 def stored(warehouse, platform, account_id, rows, date_from=D1, date_to=D2):
