@@ -120,13 +120,6 @@ META_CLAIMED = {
 }
 
 
-@pytest.mark.parametrize("pages", META_CLAIMED.values(), ids=META_CLAIMED.keys())
-def test_meta_pages_the_sql_path_claims(duck, pages):
-    reference, fast, chosen = both_paths(duck, "meta_ads", pages)
-    assert isinstance(chosen, pa.Table)
-    assert fast == reference
-
-
 def test_meta_hand_computed_values(duck):
     pages = META_CLAIMED["first configured action type, last entry of it"]
     _, fast, _ = both_paths(duck, "meta_ads", pages)
@@ -219,10 +212,14 @@ GOOGLE_CLAIMED = {
 }
 
 
-@pytest.mark.parametrize("pages", GOOGLE_CLAIMED.values(), ids=GOOGLE_CLAIMED.keys())
-def test_google_pages_the_sql_path_claims(duck, pages):
-    reference, fast, chosen = both_paths(duck, "google_ads", pages)
-    assert isinstance(chosen, pa.Table)
+CLAIMED = [("meta_ads", name, pages) for name, pages in META_CLAIMED.items()] + \
+    [("google_ads", name, pages) for name, pages in GOOGLE_CLAIMED.items()]
+
+
+@pytest.mark.parametrize("platform, name, pages", CLAIMED, ids=[f"{p}: {n}" for p, n, _ in CLAIMED])
+def test_pages_the_sql_path_claims(duck, platform, name, pages):
+    reference, fast, chosen = both_paths(duck, platform, pages)
+    assert isinstance(chosen, pa.Table), name
     assert fast == reference
 
 
