@@ -9,6 +9,9 @@ text the transform's ``guard`` pattern flags (a value of a JSON type the shape w
 the expected list, or any row not ``exact`` makes ``ad_spend_arrow`` answer ``None``: the caller then runs the
 Python normalizer on the whole chunk, which converts, or raises its usual readable error.
 
+Known difference, not detected: an object repeating a key (which JSON leaves undefined and no platform sends)
+keeps the first value here, the last one in the Python parsers.
+
     table = ad_spend_arrow(pages, platform="meta_ads", settings=settings)  # pa.Table or None
     rows = table if table is not None else connector.normalize(pages, settings=settings)
     ad_spend_load(..., rows=rows)  # takes either
