@@ -19,16 +19,18 @@ import pyarrow as pa
 
 from analyticaflow.metrics.registry import PARTS, parts_of
 from analyticaflow.reports.attribution import attribution_model
+from analyticaflow.reports.campaigns import campaign_catalog
+from analyticaflow.reports.credits import CREDIT_COLUMNS, order_touches_refresh, touch_combos
 from analyticaflow.reports.currency import RateBook, Uncovered, missing_rate_warnings, plan_conversion
 from analyticaflow.reports.customers import first_orders_refresh
-from analyticaflow.reports.facts import CREDIT_ROWS, FACT_SOURCES, STAGE_KEYS, TOUCH_KEYS, FactInput, FactSql
+from analyticaflow.reports.facts import CREDIT_ROWS, FACT_SOURCES, STAGE_KEYS, FactInput, FactSql
 from analyticaflow.reports.periods import Period
 from analyticaflow.reports.query import ReportQuery
-from analyticaflow.reports.sqlparts import Params
-from analyticaflow.reports.touches import NO_TOUCH, CampaignCatalog, TouchCombo, TouchGroup, group_of
+from analyticaflow.reports.sqlparts import Params, bound
+from analyticaflow.reports.touches import NO_TOUCH, CampaignCatalog, TouchCombo, TouchGroup
 from analyticaflow.warehouse.backends import Warehouse
-from analyticaflow.warehouse.schema import DATE, FLOAT, TEXT, TableSpec, col
-from analyticaflow.warehouse.sql import MARKER_RE, Sql
+from analyticaflow.warehouse.schema import DATE, FLOAT, INT, TEXT, TableSpec, col
+from analyticaflow.warehouse.sql import Sql
 
 GROUP_KEY_COLUMNS = {
     "none": (),
@@ -45,10 +47,12 @@ RATES_STAGE = TableSpec("report_rates", (col("currency", TEXT), col("day", DATE)
                         key=("currency", "day"))
 TOUCH_GROUPS_STAGE = TableSpec(
     "report_touch_groups",
-    tuple(col(n, TEXT) for n in (*STAGE_KEYS, "g_source", "g_account", "g_campaign_id", "g_campaign_name",
-                                  "g_channel")),
+    (*(col(n, TEXT) for n in (*STAGE_KEYS, "g_source", "g_account", "g_campaign_id", "g_campaign_name",
+                               "g_channel")), col("k_combo", INT, True)),  # the derived order touches' id
     key=STAGE_KEYS,
 )
+
+STAGE_TYPES = {TEXT: pa.string(), DATE: pa.date32(), INT: pa.int64()}
 
 GroupKey = tuple[str | None, ...]
 Cells = dict[tuple[GroupKey, date | None], dict[str, Any]]
@@ -60,12 +64,6 @@ class PeriodResult:
     cells: Cells = field(default_factory=dict)  # (group key, bucket) → parts
     totals: dict[date | None, dict[str, Any]] = field(default_factory=dict)  # bucket → parts of all groups
     warnings: list[dict] = field(default_factory=list)
-
-
-def bound(text: str, values: dict[str, Any]) -> Sql:
-    """``text`` with exactly the values its markers use."""
-    used = set(MARKER_RE.findall(text))
-    return Sql(text, {name: value for name, value in values.items() if name in used})
 
 
 def plain(value: Any, *, money: bool) -> Any:
@@ -99,8 +97,8 @@ class Scratch:
 
     def stage(self, spec: TableSpec, columns: dict[str, list[Any]]) -> str:
         name = f"{spec.name}_{self.token}_{len(self.stages)}"
-        schema = pa.schema([pa.field(c.name, pa.string() if c.type is TEXT else pa.date32() if c.type is DATE
-                                     else pa.float64(), nullable=c.nullable) for c in spec.columns])
+        schema = pa.schema([pa.field(c.name, STAGE_TYPES.get(c.type, pa.float64()), nullable=c.nullable)
+                            for c in spec.columns])
         data = pa.Table.from_arrays([pa.array(columns[f.name], type=f.type) for f in schema], schema=schema)
         self.warehouse.stage(name, spec, data)
         self.stages.append(name)
@@ -132,6 +130,7 @@ class ReportRun:
         self._catalog: CampaignCatalog | None = None
         self._catalog_lock = threading.Lock()
         self._prepared = False
+        self._touch_combos: dict[TouchCombo, int] = {}  # the derived order touches' combinations (grouped runs)
         self._prepared_lock = threading.Lock()
         self.token = uuid.uuid4().hex[:12]
 
@@ -142,21 +141,19 @@ class ReportRun:
 
     def _load_catalog(self) -> CampaignCatalog:
         if self._catalog is None:
-            rows = self.warehouse.query(Sql(
-                "SELECT source, account_id, campaign_id, campaign_name, campaign_key, max(date) AS last_date "
-                "FROM ad_spend_daily WHERE project_id = {project} "
-                "GROUP BY source, account_id, campaign_id, campaign_name, campaign_key",
-                {"project": self.query.project_id}))
-            self._catalog = CampaignCatalog(rows)
+            self._catalog = campaign_catalog(warehouse=self.warehouse, project_id=self.query.project_id)
         return self._catalog
 
-    def stage_touch_groups(self, scratch: Scratch, combos: Iterable[TouchCombo]) -> str:
-        """The touch-group relation of the given touchpoint combinations, with the combinations that fail the
-        report's filters left out (so inner joins drop their rows)."""
-        catalog, filters = self.catalog(), self.query.filters
+    def stage_touch_groups(self, scratch: Scratch, combos: Iterable[TouchCombo],
+                           ids: dict[TouchCombo, int] | None = None) -> str:
+        """The touch-group relation of the given touchpoint combinations (and of those with an id in the derived
+        order touches), with the combinations that fail the report's filters left out (so inner joins drop
+        their rows)."""
+        catalog, filters, ids = self.catalog(), self.query.filters, ids or {}
         columns: dict[str, list[Any]] = {name: [] for name in TOUCH_GROUPS_STAGE.column_names}
-        for combo in sorted({NO_TOUCH, *combos}, key=lambda c: (c.source, c.medium, c.campaign, c.channel, c.click)):
-            group = group_of(combo, catalog)
+        for combo in sorted({NO_TOUCH, *combos, *ids},
+                            key=lambda c: (c.source, c.medium, c.campaign, c.channel, c.click)):
+            group = catalog.group(combo)
             if not filters.admits(source=group.source, account_id=group.account_id,
                                   campaign_id=group.campaign_id, channel=group.channel):
                 continue
@@ -165,6 +162,7 @@ class ReportRun:
                 columns[name].append(value)
             for name, value in _group_columns(group).items():
                 columns[name].append(value)
+            columns["k_combo"].append(ids.get(combo))
         return scratch.stage(TOUCH_GROUPS_STAGE, columns)
 
     def _credit_stage(self, scratch: Scratch, period: Period) -> str | None:
@@ -186,15 +184,27 @@ class ReportRun:
             return [future.result() for future in futures]
         return [self.collect(period, label) for period, label in periods]
 
+    def _order_touches(self, grouped: bool) -> str | None:
+        """Which column of the derived order touches credited orders read (see ``FactInput.order_touches``)."""
+        if not grouped:
+            return ""
+        return CREDIT_COLUMNS.get(self.query.attribution_model)
+
     def _before_periods(self) -> None:
-        """What every period shares, done once per run: fresh first orders, the campaign catalog."""
+        """What every period shares, done once per run: fresh derived orders tables, the campaign catalog."""
         with self._prepared_lock:
             if self._prepared:
                 return
-            if "new_customers" in parts_of(self.query.metrics):
+            parts = parts_of(self.query.metrics)
+            orders = any(PARTS[p].fact == "orders" for p in parts)
+            if orders:
+                order_touches_refresh(warehouse=self.warehouse, project_id=self.query.project_id)
+            if "new_customers" in parts and self._order_touches(self.query.needs_touch_groups) is None:
                 first_orders_refresh(warehouse=self.warehouse, project_id=self.query.project_id)
             if self.query.needs_touch_groups:
                 self.catalog()
+                if orders and self._order_touches(grouped=True) is not None:
+                    self._touch_combos = touch_combos(warehouse=self.warehouse, project_id=self.query.project_id)
             self._prepared = True
 
     def close(self) -> None:
@@ -219,19 +229,23 @@ class ReportRun:
         for fact in facts:
             source = FACT_SOURCES[fact]
             grouped = query.needs_touch_groups and source.uses_touch_groups
-            if grouped and source.credited and credit_stage is None:
+            if grouped and source.credited and credit_stage is None and self._order_touches(grouped) is None:
                 credit_stage = self._credit_stage(scratch, period)
             inputs[fact] = FactInput(self.dialect, query.project_id, query.currency, period, query.filters,
                                      tuple(p for p in parts if PARTS[p].fact == fact), query.attribution_model,
-                                     grouped=grouped, credit_stage=credit_stage if source.credited else None)
+                                     grouped=grouped, credit_stage=credit_stage if source.credited else None,
+                                     order_touches=self._order_touches(grouped) if source.credited else None)
             params = Params()
             text = source.prepare(inputs[fact], params)
             prepared[fact] = scratch.materialize(bound(text, params.values)) if text else None
-        with_touches = [prepared[f] for f in facts if inputs[f].grouped and prepared[f]]
-        if with_touches:
-            union = " UNION DISTINCT ".join(f"SELECT DISTINCT {', '.join(TOUCH_KEYS)} FROM {name}"
-                                            for name in with_touches)
-            touch_groups = self.stage_touch_groups(scratch, (TouchCombo(*row) for row in self.warehouse.query(union)))
+        combos = Params()
+        with_touches = [text for f in facts if inputs[f].grouped
+                        and (text := FACT_SOURCES[f].touch_combos(inputs[f], combos, prepared[f]))]
+        ids = self._touch_combos if any(inputs[f].grouped and inputs[f].order_touches for f in facts) else {}
+        if with_touches or ids:
+            union = bound(" UNION DISTINCT ".join(with_touches), combos.values) if with_touches else None
+            found = [TouchCombo(*row) for row in self.warehouse.query(union)] if union else []
+            touch_groups = self.stage_touch_groups(scratch, found, ids)
             for fact in facts:
                 if inputs[fact].grouped:
                     inputs[fact] = replace(inputs[fact], touch_groups=touch_groups)

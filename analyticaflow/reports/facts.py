@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from analyticaflow.channeldata.orders import merged_orders
 from analyticaflow.channeldata.platforms import PLATFORMS
 from analyticaflow.reports.attribution import LOOKBACK, LOOKBACK_MICROS, CreditContext, attribution_model
+from analyticaflow.reports.credits import ORDER_TOUCHES
 from analyticaflow.reports.customers import first_orders_in
 from analyticaflow.reports.periods import ONE_DAY, Period
 from analyticaflow.reports.query import Filters
@@ -45,6 +46,9 @@ class FactInput:
     grouped: bool  # split by touchpoint (a grouping or a filter on group values)
     touch_groups: str | None = None  # the staged touch-group relation (set once the combinations are known)
     credit_stage: str | None = None  # the staged credit rows of an attribution model computed outside SQL
+    # Orders read the derived order touches (``credits``): their credit column when grouped, "" when not.
+    # None: computed from the projection tables (a model the derived table does not keep).
+    order_touches: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +69,11 @@ def _group_select(touch_groups: str | None) -> str:
     if touch_groups:
         return ", ".join(f"g.{c} AS {c}" for c in GROUP_COLUMNS)
     return ", ".join(f"'' AS {c}" for c in GROUP_COLUMNS)
+
+
+def _distinct_touches(prepared: str | None) -> str | None:
+    """The distinct touch combinations (``TOUCH_KEYS``) of materialized rows that carry them."""
+    return f"SELECT DISTINCT {', '.join(TOUCH_KEYS)} FROM {prepared}" if prepared else None
 
 
 def _own_account_filters(fi: FactInput, params: Params, source: str, account: str) -> list[str]:
@@ -127,8 +136,40 @@ class Orders:
     credited = True
 
     def prepare(self, fi: FactInput, params: Params) -> str | None:
-        """Grouped reports materialize the credited rows (their touch combinations feed the touch groups)."""
-        return self.rows(fi, params) if fi.grouped else None
+        """Grouped reports materialize the credited rows (their touch combinations feed the touch groups), unless
+        the derived order touches hold them."""
+        return self.rows(fi, params) if fi.grouped and fi.order_touches is None else None
+
+    def touch_combos(self, fi: FactInput, params: Params, prepared: str | None) -> str | None:
+        """Those of the materialized rows (the derived order touches' combinations are known by id instead)."""
+        return _distinct_touches(prepared)
+
+    def _derived_orders(self, fi: FactInput, params: Params) -> str:
+        """The derived order touches of the period (alias ``o``), as a FROM ... WHERE fragment."""
+        project = params.add(fi.project_id, "project")
+        start, end = params.add(fi.period.start, "start"), params.add(fi.period.end, "end")
+        return (f"{fi.dialect.read_as(ORDER_TOUCHES.name, 'o')} WHERE o.project_id = {project} "
+                f"AND o.ordered_at >= {start} AND o.ordered_at < {end}")
+
+    def _build_derived(self, fi: FactInput, params: Params) -> FactSql:
+        """Orders read from the derived order touches: whole, or joined through their credited combination's id
+        to its touch group (``k_combo``; combinations filtered out drop)."""
+        currency = params.add(fi.currency, "currency")
+        day = local_day(fi.dialect, "o.ordered_at", fi.period, params)
+        columns = (f"{day} AS day, coalesce(o.currency, {currency}) AS currency, 1 AS v_orders, "
+                   "o.revenue AS v_revenue, o.is_first AS v_new_customers")
+        every = f"SELECT {_group_select(None)}, {columns} FROM {self._derived_orders(fi, params)}"
+        relation = every
+        if fi.touch_groups:
+            orders = self._derived_orders(fi, params).replace(
+                " WHERE ", f" INNER JOIN {fi.touch_groups} AS g ON g.k_combo = o.{fi.order_touches} WHERE ", 1)
+            relation = f"SELECT {_group_select(fi.touch_groups)}, {columns} FROM {orders}"
+        return FactSql(
+            relation,
+            aggregates={"orders": "sum(f.v_orders)", "new_customers": "sum(f.v_new_customers)"},
+            money={"revenue": "v_revenue"},
+            coverage=f"SELECT c.currency AS currency, c.day AS day, c.v_revenue AS amount FROM ({every}) AS c",
+        )
 
     def rows(self, fi: FactInput, params: Params) -> str:
         dialect, period = fi.dialect, fi.period
@@ -175,6 +216,8 @@ class Orders:
             FROM po"""
 
     def build(self, fi: FactInput, params: Params, prepared: str | None) -> FactSql:
+        if fi.order_touches is not None:
+            return self._build_derived(fi, params)
         rows = prepared or f"({self.rows(fi, params)})"
         relation = f"""
             SELECT {_group_select(fi.touch_groups)}, c.day AS day, c.currency AS currency, c.weight AS v_orders,
@@ -215,6 +258,9 @@ class Sessions:
             ) AS tt ON tt.person_id = s.person_id AND tt.session_id = s.session_id
             WHERE s.project_id = {project} AND s.started_at >= {start} AND s.started_at < {end}
         """
+
+    def touch_combos(self, fi: FactInput, params: Params, prepared: str | None) -> str | None:
+        return _distinct_touches(prepared)
 
     def build(self, fi: FactInput, params: Params, prepared: str | None) -> FactSql:
         currency = params.add(fi.currency, "currency")

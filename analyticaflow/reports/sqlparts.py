@@ -7,7 +7,7 @@ from typing import Any
 
 from analyticaflow.reports.periods import Period
 from analyticaflow.warehouse.dialects import Dialect
-from analyticaflow.warehouse.sql import Sql
+from analyticaflow.warehouse.sql import MARKER_RE, Sql
 
 
 class Params:
@@ -27,6 +27,12 @@ class Params:
 
     def sql(self, text: str) -> Sql:
         return Sql(text, dict(self.values))
+
+
+def bound(text: str, values: dict[str, Any]) -> Sql:
+    """``text`` with exactly the values its markers use."""
+    used = set(MARKER_RE.findall(text))
+    return Sql(text, {name: value for name, value in values.items() if name in used})
 
 
 def local_day(dialect: Dialect, expr: str, period: Period, params: Params) -> str:

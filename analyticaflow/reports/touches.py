@@ -49,6 +49,14 @@ class CampaignCatalog:
             self._by_id[(campaign.source, campaign.campaign_id)] = campaign  # the most recent account wins
         self._by_key = {k: self.campaigns[identity] for k, (_, identity) in keys.items()}
         self.sources = frozenset(c.source for c in self.campaigns.values())
+        self._groups: dict[TouchCombo, TouchGroup] = {}
+
+    def group(self, combo: TouchCombo) -> TouchGroup:
+        """``group_of(combo, self)``, remembered (the catalog outlives a report while spend is unchanged)."""
+        found = self._groups.get(combo)
+        if found is None:
+            found = self._groups[combo] = group_of(combo, self)
+        return found
 
     def match(self, source: str, campaign: str) -> SpendCampaign | None:
         raw = campaign.strip()
