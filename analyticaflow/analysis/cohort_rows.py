@@ -14,20 +14,22 @@ table gives exactly the general query's answer; the time zone is applied at quer
 
 Only plainly named events (no property filter) are kept, for the names reports asked for (at most
 ``MAX_EVENT_NAMES`` per project; ``Signed Up`` and ``Order Completed`` always). The table is rebuilt for a
-project, before the report reads it, whenever what it copies moved: the served projection generation (a
-replay) or its checkpoint (new events), the project's shop orders, or the set of names.
+project, before the report reads it, when there is no build yet, when the served projection generation changed
+(a replay), when the project's shop orders changed, or when the report asks for a name not kept. While only new
+events arrived (the checkpoint advanced), the report answers from the last build and a background thread
+rebuilds it at most every ``REFRESH_AFTER`` (the same policy as the first-orders table,
+``reports.derived.derived_refresh``); ``cohort_rows_reflect`` tells up to which log seq a build reads.
 """
 
 from __future__ import annotations
 
 import json
-import time
 from datetime import UTC, datetime
 
 from analyticaflow.analysis.money import person_orders_sql
 from analyticaflow.analysis.steps import EventMatcher
-from analyticaflow.reports.customers import fingerprint
-from analyticaflow.reports.derived import derived_tables_ensure, project_lock
+from analyticaflow.reports.customers import REFRESH_AFTER, fingerprint, only_events_moved
+from analyticaflow.reports.derived import derived_refresh, derived_replace, derived_state, derived_tables_ensure
 from analyticaflow.reports.sqlparts import Params
 from analyticaflow.warehouse.backends import Warehouse
 from analyticaflow.warehouse.schema import FLOAT, INT, TEXT, TIMESTAMP, TableSpec, col
@@ -56,28 +58,54 @@ def storable(matcher: EventMatcher) -> bool:
     return matcher.event is not None and not matcher.filters
 
 
+def _names(kept: set[EventKey], wanted: set[EventKey]) -> set[EventKey] | None:
+    """The names a build for ``wanted`` keeps: the kept ones too while they fit, else the always-kept ones;
+    None when even those do not fit."""
+    for events in (kept | wanted, set(ALWAYS) | wanted):
+        if len(events) <= MAX_EVENT_NAMES:
+            return events
+    return None
+
+
+def _kept(state: tuple | None) -> set[EventKey]:
+    return {tuple(item) for item in json.loads(state[0])} if state else set(ALWAYS)
+
+
 def cohort_rows_ready(*, warehouse: Warehouse, project_id: int, matchers: tuple[EventMatcher, ...]) -> bool:
-    """Make the project's rows current and holding the matchers' events; False when the table cannot serve
-    them (a property filter, or too many distinct names asked for: the caller reads the events instead)."""
+    """Make the project's rows hold the matchers' events and current enough; False when the table cannot serve
+    them (a property filter, or too many distinct names asked for: the caller reads the events instead).
+
+    A missing build, a replay, changed shop orders or names not kept yet rebuild them before returning; while
+    only new events arrived the last build answers and a background thread rebuilds it (``derived_refresh``)."""
     if not all(storable(m) for m in matchers):
         return False
     derived_tables_ensure(warehouse, (COHORT_ROWS, COHORT_ROWS_STATE))
     wanted = {(m.type, m.event) for m in matchers}
-    with project_lock(warehouse, COHORT_ROWS.name, project_id):
-        current = fingerprint(warehouse, project_id)
-        state = warehouse.query(Sql(
-            f"SELECT fingerprint, events FROM {warehouse.dialect.read(COHORT_ROWS_STATE.name)} "
-            "WHERE project_id = {project}", {"project": project_id}))
-        kept: set[EventKey] = {tuple(item) for item in json.loads(state[0][1])} if state else set(ALWAYS)
-        if state and state[0][0] == current and wanted <= kept:
-            return True
-        events = kept | wanted
-        if len(events) > MAX_EVENT_NAMES:
-            events = set(ALWAYS) | wanted
-            if len(events) > MAX_EVENT_NAMES:
-                return False
-        cohort_rows_rebuild(warehouse=warehouse, project_id=project_id, events=events, current=current)
-        return True
+    if _names(set(ALWAYS), wanted) is None:
+        return False
+
+    def built() -> tuple[str, datetime] | None:
+        state = derived_state(warehouse, COHORT_ROWS_STATE, project_id, ("events", "fingerprint", "built_at"))
+        return state[1:] if state and wanted <= _kept(state) else None  # names not kept: no usable build
+
+    def rebuild(current: str) -> None:
+        kept = _kept(derived_state(warehouse, COHORT_ROWS_STATE, project_id, ("events",)))
+        cohort_rows_rebuild(warehouse=warehouse, project_id=project_id, events=_names(kept, wanted), current=current)
+
+    derived_refresh(warehouse=warehouse, table=COHORT_ROWS.name, project_id=project_id,
+                    fingerprint=lambda: fingerprint(warehouse, project_id), built=built,
+                    only_events_moved=only_events_moved, rebuild=rebuild, refresh_after=REFRESH_AFTER)
+    return True
+
+
+def cohort_rows_reflect(*, warehouse: Warehouse, project_id: int) -> tuple[int, datetime] | None:
+    """What the project's stored rows reflect: the event-log seq they include up to (the projection checkpoint
+    they were built from) and when they were built (naive UTC); None before their first build."""
+    state = derived_state(warehouse, COHORT_ROWS_STATE, project_id, ("fingerprint", "built_at"))
+    if state is None:
+        return None
+    checkpoint = state[0].split("|", 1)[0].rsplit("@", 1)[-1]
+    return (int(checkpoint) if checkpoint.isdigit() else 0), state[1]
 
 
 def _select(warehouse: Warehouse, project_id: int, events: set[EventKey]) -> Sql:
@@ -128,31 +156,10 @@ def _select(warehouse: Warehouse, project_id: int, events: set[EventKey]) -> Sql
 def cohort_rows_rebuild(*, warehouse: Warehouse, project_id: int, events: set[EventKey], current: str) -> None:
     """Replace the project's rows (one transaction: readers see the old build or the new one)."""
     derived_tables_ensure(warehouse, (COHORT_ROWS, COHORT_ROWS_STATE))
-    dialect = warehouse.dialect
-    token = f"{project_id}_{time.time_ns()}"
-    rows, scope, state = f"cohort_rows_new_{token}", f"cohort_rows_scope_{token}", f"cohort_rows_state_{token}"
-    version = time.time_ns()
-    try:
-        for statement in dialect.materialize(rows, _select(warehouse, project_id, events)):
-            warehouse.execute(statement)
-        for statement in dialect.materialize(scope, Sql("SELECT {project} AS project_id", {"project": project_id})):
-            warehouse.execute(statement)
-        for statement in dialect.materialize(state, Sql(
-                "SELECT {project} AS project_id, {fingerprint} AS fingerprint, {events} AS events, {now} AS built_at",
-                {"project": project_id, "fingerprint": current, "events": json.dumps(sorted(events)),
-                 "now": datetime.now(UTC).replace(tzinfo=None)})):
-            warehouse.execute(statement)
-        with warehouse.transaction():
-            for statement in (
-                *dialect.replace_scope(COHORT_ROWS, COHORT_ROWS.name, new_rows=rows, scope=scope,
-                                       scope_columns=("project_id",), version=version),
-                *dialect.upsert(COHORT_ROWS_STATE, COHORT_ROWS_STATE.name, state, version=version),
-            ):
-                warehouse.execute(statement)
-    finally:
-        for name in (rows, scope, state):
-            for statement in dialect.drop_table(name):
-                warehouse.execute(statement)
+    derived_replace(warehouse, table=COHORT_ROWS, state=COHORT_ROWS_STATE, project_id=project_id,
+                    select=_select(warehouse, project_id, events),
+                    state_values={"fingerprint": current, "events": json.dumps(sorted(events)),
+                                  "built_at": datetime.now(UTC).replace(tzinfo=None)})
 
 
 def stored_relations(dialect, params: Params, *, project: str, start: EventMatcher, returning: EventMatcher,

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from analyticaflow.analysis.cohort_rows import cohort_rows_ready, stored_relations
+from analyticaflow.analysis.cohort_rows import cohort_rows_ready, cohort_rows_reflect, stored_relations
 from analyticaflow.analysis.money import convert, foreign_columns, person_orders_sql
 from analyticaflow.analysis.steps import EventMatcher, prefilter_sql
 from analyticaflow.reports.currency import RateBook
@@ -79,6 +79,8 @@ class CohortResult:
     rows: tuple[CohortRow, ...]
     average: tuple[AverageCell, ...]
     warnings: list[dict] = field(default_factory=list)
+    # Read from the stored rows: (log seq they include up to, when they were built); None: read the events live.
+    stored_through: tuple[int, datetime] | None = None
 
 
 def advance(start: date, granularity: str, k: int) -> date:
@@ -207,6 +209,7 @@ def cohort_run(*, warehouse: Warehouse, query: CohortQuery, rates: RateBook, sto
         return CohortResult(rows=(), average=())
     stored = stored and cohort_rows_ready(warehouse=warehouse, project_id=query.project_id,
                                           matchers=(query.start, query.returning))
+    stored_through = cohort_rows_reflect(warehouse=warehouse, project_id=query.project_id) if stored else None
     sizes: dict[date, int] = {}
     returns: dict[tuple[date, int], int] = {}
     money_rows = []
@@ -238,7 +241,8 @@ def cohort_run(*, warehouse: Warehouse, query: CohortQuery, rates: RateBook, sto
             ))
         rows.append(CohortRow(cohort=cohort, size=size, cells=tuple(cells)))
     return CohortResult(rows=tuple(rows), average=_average(rows, query.periods),
-                        warnings=money.warnings(reporting=query.currency, left_out="the cohorts' revenue"))
+                        warnings=money.warnings(reporting=query.currency, left_out="the cohorts' revenue"),
+                        stored_through=stored_through)
 
 
 def _average(rows: list[CohortRow], periods: int) -> tuple[AverageCell, ...]:

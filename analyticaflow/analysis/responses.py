@@ -92,6 +92,8 @@ def cohorts_response(query: CohortQuery, result: CohortResult) -> dict[str, Any]
         "average": [{"k": a.k, "cohorts": a.cohorts, "members": a.members, "retention": _round(a.retention),
                      "revenue_per_member": _round(a.revenue_per_member)} for a in result.average],
         "warnings": result.warnings,
+        "data_as_of": None if result.stored_through is None else {
+            "seq": result.stored_through[0], "built_at": _instant(result.stored_through[1])},
     }
 
 

@@ -97,6 +97,11 @@ class CohortAverageSerializer(serializers.Serializer):
     revenue_per_member = serializers.FloatField(allow_null=True)
 
 
+class DataAsOfSerializer(serializers.Serializer):
+    seq = serializers.IntegerField(help_text="The last event-log seq included.")
+    built_at = serializers.DateTimeField(help_text="When the stored rows were built.")
+
+
 class CohortsReportSerializer(serializers.Serializer):
     date_from = serializers.DateField()
     date_to = serializers.DateField()
@@ -110,6 +115,10 @@ class CohortsReportSerializer(serializers.Serializer):
     cohorts = CohortSerializer(many=True)
     average = CohortAverageSerializer(many=True)
     warnings = ReportWarningSerializer(many=True)
+    data_as_of = DataAsOfSerializer(
+        allow_null=True,
+        help_text="What the stored cohort rows answering the report include (they may lag the live event stream "
+                  "while a background rebuild runs); null when read live from the events.")
 
 
 def _curve_values(help_text: str) -> serializers.ListField:

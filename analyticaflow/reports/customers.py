@@ -15,14 +15,11 @@ time; every other metric is live).
 
 from __future__ import annotations
 
-import logging
-import threading
-import time
 from datetime import UTC, datetime, timedelta
 
 from analyticaflow.channeldata.orders import merged_orders
 from analyticaflow.projections.services import projections_served
-from analyticaflow.reports.derived import derived_tables_ensure, project_lock
+from analyticaflow.reports.derived import derived_refresh, derived_replace, derived_state, derived_tables_ensure
 from analyticaflow.warehouse.backends import Warehouse
 from analyticaflow.warehouse.schema import INT, TEXT, TIMESTAMP, TableSpec, col
 from analyticaflow.warehouse.sql import Sql
@@ -39,17 +36,6 @@ FIRST_ORDERS_STATE = TableSpec(
     key=("project_id",),
 )
 REFRESH_AFTER = timedelta(seconds=30)
-logger = logging.getLogger(__name__)
-
-_locks_guard = threading.Lock()
-
-
-def _lock(warehouse: Warehouse, project_id: int) -> threading.Lock:
-    return project_lock(warehouse, FIRST_ORDERS.name, project_id)
-
-
-def _ensure_tables(warehouse: Warehouse) -> None:
-    derived_tables_ensure(warehouse, (FIRST_ORDERS, FIRST_ORDERS_STATE))
 
 
 def fingerprint(warehouse: Warehouse, project_id: int) -> str:
@@ -70,51 +56,18 @@ def only_events_moved(built: str, current: str) -> bool:
 def first_orders_refresh(*, warehouse: Warehouse, project_id: int) -> bool:
     """Bring a project's first orders up to date if needed; whether it rebuilt them (here, not in the
     background)."""
-    _ensure_tables(warehouse)
-    with _lock(warehouse, project_id):
-        current = fingerprint(warehouse, project_id)
-        state = warehouse.query(Sql(
-            f"SELECT fingerprint, built_at FROM {warehouse.dialect.read(FIRST_ORDERS_STATE.name)} "
-            "WHERE project_id = {project}", {"project": project_id}))
-        if state:
-            built, built_at = state[0]
-            if built == current:
-                return False
-            if only_events_moved(built, current):
-                if datetime.now(UTC).replace(tzinfo=None) - built_at >= REFRESH_AFTER:
-                    _rebuild_in_background(warehouse, project_id)
-                return False
-        _rebuild(warehouse, project_id, current)
-        return True
-
-
-_background: set[tuple[int, int]] = set()
-
-
-def _rebuild_in_background(warehouse: Warehouse, project_id: int) -> None:
-    """Only new events since the last build: reports keep reading it while a thread rebuilds (one at a time)."""
-    key = (id(warehouse), project_id)
-    with _locks_guard:
-        if key in _background:
-            return
-        _background.add(key)
-
-    def run() -> None:
-        try:
-            with _lock(warehouse, project_id):
-                _rebuild(warehouse, project_id, fingerprint(warehouse, project_id))
-        except Exception:  # the next report tries again; the old table keeps serving meanwhile
-            logger.exception("rebuilding the first orders of project %s failed", project_id)
-        finally:
-            with _locks_guard:
-                _background.discard(key)
-
-    threading.Thread(target=run, name=f"first-orders-{project_id}", daemon=True).start()
+    derived_tables_ensure(warehouse, (FIRST_ORDERS, FIRST_ORDERS_STATE))
+    return derived_refresh(
+        warehouse=warehouse, table=FIRST_ORDERS.name, project_id=project_id,
+        fingerprint=lambda: fingerprint(warehouse, project_id),
+        built=lambda: derived_state(warehouse, FIRST_ORDERS_STATE, project_id, ("fingerprint", "built_at")),
+        only_events_moved=only_events_moved, rebuild=lambda current: _rebuild(warehouse, project_id, current),
+        refresh_after=REFRESH_AFTER)
 
 
 def _rebuild(warehouse: Warehouse, project_id: int, current: str) -> None:
-    dialect = warehouse.dialect
-    merged = merged_orders(dialect, event_where="e.project_id = {project}", shop_where="s.project_id = {project}")
+    merged = merged_orders(warehouse.dialect, event_where="e.project_id = {project}",
+                           shop_where="s.project_id = {project}")
     select = Sql(
         f"""SELECT r.project_id AS project_id, r.person_id AS person_id, r.ordered_at AS first_ordered_at,
                    r.order_id AS first_order_id
@@ -129,30 +82,8 @@ def _rebuild(warehouse: Warehouse, project_id: int, current: str) -> None:
             ORDER BY first_ordered_at""",
         {"project": project_id},
     )
-    token = f"{project_id}_{time.time_ns()}"
-    rows, scope, state = f"first_orders_new_{token}", f"first_orders_scope_{token}", f"first_orders_state_{token}"
-    version = time.time_ns()
-    try:
-        for statement in dialect.materialize(rows, select):
-            warehouse.execute(statement)
-        for statement in dialect.materialize(scope, Sql("SELECT {project} AS project_id", {"project": project_id})):
-            warehouse.execute(statement)
-        now = datetime.now(UTC).replace(tzinfo=None)
-        for statement in dialect.materialize(state, Sql(
-                "SELECT {project} AS project_id, {fingerprint} AS fingerprint, {now} AS built_at",
-                {"project": project_id, "fingerprint": current, "now": now})):
-            warehouse.execute(statement)
-        with warehouse.transaction():
-            for statement in (
-                *dialect.replace_scope(FIRST_ORDERS, FIRST_ORDERS.name, new_rows=rows, scope=scope,
-                                       scope_columns=("project_id",), version=version),
-                *dialect.upsert(FIRST_ORDERS_STATE, FIRST_ORDERS_STATE.name, state, version=version),
-            ):
-                warehouse.execute(statement)
-    finally:
-        for name in (rows, scope, state):
-            for statement in dialect.drop_table(name):
-                warehouse.execute(statement)
+    derived_replace(warehouse, table=FIRST_ORDERS, state=FIRST_ORDERS_STATE, project_id=project_id, select=select,
+                    state_values={"fingerprint": current, "built_at": datetime.now(UTC).replace(tzinfo=None)})
 
 
 def first_orders_in(dialect, *, project: str, start: str, end: str) -> str:

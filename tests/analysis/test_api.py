@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from analyticaflow.accounts import services as accounts
+from analyticaflow.projections.services import projections_served
 from tests.channeldata.conftest import process_warehouse  # noqa: F401
 from tests.factories import add_member, make_project, make_user
 from tests.projections.streams import identify
@@ -56,7 +57,7 @@ def test_funnel(as_user, owner, shop):
     assert data["window_seconds"] == 604800 and data["timezone"] == "Europe/Berlin"
 
 
-def test_cohorts(as_user, owner, shop):
+def test_cohorts(as_user, owner, shop, process_warehouse):  # noqa: F811
     response = post(as_user(owner), shop, "cohorts", {
         "date_from": "2026-03-01", "date_to": "2026-03-31", "granularity": "month", "periods": 1,
         "start_event": {"event": "Order Completed"}})
@@ -66,6 +67,9 @@ def test_cohorts(as_user, owner, shop):
         ("2026-03-01", 2, [2, 1])]
     assert data["cohorts"][0]["cells"][1]["revenue_per_member"] == 30.0
     assert data["start_event"] == {"type": "track", "event": "Order Completed", "filters": []}
+    # Answered from the stored cohort rows: the log seq they include (the projection checkpoint of their build).
+    assert data["data_as_of"]["seq"] == projections_served(warehouse=process_warehouse).checkpoint_seq
+    assert data["data_as_of"]["built_at"].endswith("Z")
 
 
 def test_ltv_with_cac_from_spend(as_user, owner, shop):

@@ -1,22 +1,25 @@
 """The cohorts' derived integer-keyed rows: the same answer as reading the events, kept current after new
-events, late identity merges and a replay (generation swap), on DuckDB and ClickHouse."""
+events (in the background: the last build answers meanwhile), late identity merges, new names and a replay
+(generation swap, rebuilt before answering), on DuckDB and ClickHouse."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
+from analyticaflow.analysis import cohort_rows
 from analyticaflow.analysis.cohort_rows import COHORT_ROWS, MAX_EVENT_NAMES, cohort_rows_ready
 from analyticaflow.analysis.cohorts import cohort_run
 from analyticaflow.analysis.steps import EventMatcher, PropertyFilter
 from analyticaflow.projections.generations import physical_name, served_generation
 from analyticaflow.projections.replay import ReplayJob
-from analyticaflow.projections.services import projections_catch_up
+from analyticaflow.projections.services import projections_catch_up, projections_served
 from analyticaflow.reports.currency import RateBook
+from analyticaflow.reports.derived import background_rebuilds_join
 from tests.analysis.test_cohorts import cohort_shop, order, query, signup, utc  # noqa: F401 (a fixture)
-from tests.projections.streams import identify
+from tests.projections.streams import identify, track
 
 USD = RateBook("USD")
 
@@ -60,21 +63,51 @@ def test_the_stored_rows_answer_exactly_like_the_events(cohort_shop, granularity
     assert stored_row_count(cohort_shop) > 0
 
 
-def test_new_events_and_a_late_identity_merge_are_in_the_next_report(shop, analysis_warehouse):
+def test_new_events_are_answered_from_the_last_build_until_the_background_rebuild(shop, analysis_warehouse,
+                                                                                 monkeypatch):
+    warehouse, _ = analysis_warehouse
     a, b = {"anonymous_id": "fresh-a"}, {"anonymous_id": "fresh-b"}
     fresh = shop([signup(a, utc(2026, 3, 2, 12)), order({"user_id": "FU"}, utc(2026, 3, 10, 12), "o1", 25)])
     q = query(fresh, "week", date(2026, 3, 2), date(2026, 3, 8), 2)
     first, _ = both(fresh, q)
     # fresh-a has signed up; FU's order is nobody's in the cohort yet.
-    assert outcome(first) == [(date(2026, 3, 2), 1, [(0, 0.0), (0, 0.0), (0, 0.0)])]
+    before = [(date(2026, 3, 2), 1, [(0, 0.0), (0, 0.0), (0, 0.0)])]
+    assert outcome(first) == before
+    built_seq = projections_served(warehouse=warehouse).checkpoint_seq
+    assert first.stored_through[0] == built_seq
     add(fresh, analysis_warehouse, [
         signup(b, utc(2026, 3, 3, 12)), order(b, utc(2026, 3, 4, 12), "o2", 5),
         # fresh-a turns out to be FU: FU's order of 10 March (before identifying) is now fresh-a's.
         identify(anonymous_id="fresh-a", user_id="FU", timestamp=utc(2026, 3, 20, 12)),
     ])
-    second, general = both(fresh, q)
-    assert outcome(second) == [(date(2026, 3, 2), 2, [(1, 5.0), (1, 25.0), (0, 0.0)])]
-    assert outcome(second) == outcome(general)
+    after = [(date(2026, 3, 2), 2, [(1, 5.0), (1, 25.0), (0, 0.0)])]
+    # Only new events: the report answers at once from the last build (built moments ago: no rebuild yet).
+    lagging, general = both(fresh, q)
+    assert outcome(lagging) == before and lagging.stored_through[0] == built_seq
+    assert outcome(general) == after
+    # Once the build is REFRESH_AFTER old, the report still answers from it and a thread rebuilds it.
+    monkeypatch.setattr(cohort_rows, "REFRESH_AFTER", timedelta(0))
+    still = cohort_run(warehouse=fresh.warehouse, query=q, rates=USD)
+    background_rebuilds_join()
+    assert outcome(still) in (before, after)  # the thread may already have swapped the build in
+    monkeypatch.setattr(cohort_rows, "REFRESH_AFTER", timedelta(hours=1))
+    rebuilt, general = both(fresh, q)
+    assert outcome(rebuilt) == after
+    assert outcome(rebuilt) == outcome(general)
+    assert rebuilt.stored_through[0] == projections_served(warehouse=warehouse).checkpoint_seq > built_seq
+
+
+def test_a_name_not_kept_yet_is_rebuilt_before_answering_even_while_only_events_moved(shop, analysis_warehouse):
+    who = {"anonymous_id": "named"}
+    named = shop([signup(who, utc(2026, 3, 2, 12))])
+    q = query(named, "week", date(2026, 3, 2), date(2026, 3, 8), 1)
+    assert outcome(both(named, q)[0]) == [(date(2026, 3, 2), 1, [(0, 0.0), (0, 0.0)])]
+    add(named, analysis_warehouse, [track("Plan Chosen", timestamp=utc(2026, 3, 3, 12), **who)])
+    # "Plan Chosen" is not in the build: it is rebuilt now, with the new events.
+    chosen = replace(q, returning=EventMatcher("track", "Plan Chosen"))
+    stored, general = both(named, chosen)
+    assert outcome(stored) == [(date(2026, 3, 2), 1, [(1, 0.0), (0, 0.0)])]
+    assert outcome(stored) == outcome(general)
 
 
 def test_a_replay_rebuilds_them_from_the_new_generation(shop, analysis_warehouse):

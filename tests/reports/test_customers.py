@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from datetime import date, timedelta
 
 from analyticaflow.channeldata.services import shop_orders_load
 from analyticaflow.reports import customers
 from analyticaflow.reports.customers import first_orders_refresh
+from analyticaflow.reports.derived import background_rebuilds_join
 from tests.reports.helpers import PROJECT, kpi, order, project_events, query, utc
 
 MARCH = (date(2026, 3, 1), date(2026, 3, 31))
@@ -46,10 +45,7 @@ def test_new_events_refresh_it_in_the_background_at_most_every_interval(duck, mo
     assert [row[0] for row in first_orders(duck)] == ["u:ann"]
     monkeypatch.setattr(customers, "REFRESH_AFTER", timedelta(0))
     assert first_orders_refresh(warehouse=duck, project_id=PROJECT) is False  # rebuilt by a thread
-    deadline = time.monotonic() + 30
-    while [row[0] for row in first_orders(duck)] != ["u:ann", "u:bob"]:
-        assert time.monotonic() < deadline, "the background rebuild did not finish"
-        time.sleep(0.05)
-    for thread in [t for t in threading.enumerate() if t.name.startswith("first-orders-")]:
-        thread.join(timeout=30)
+    background_rebuilds_join()
+    assert [row[0] for row in first_orders(duck)] == ["u:ann", "u:bob"]
+    assert first_orders_refresh(warehouse=duck, project_id=PROJECT) is False  # current: nothing to do
 
