@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.plugins.servers import service_missing
 
@@ -39,3 +39,19 @@ def chromium() -> Iterator[Browser]:
 def screenshot_path(name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS / f"{name}.png"
+
+
+def logged_in_page(browser: Browser, url: str, email: str, password: str, *, width: int = 1280, height: int = 900,
+                   reduced_motion: bool = False) -> Page:
+    """A new page signed in through the login form; uncaught script errors collect in ``page.errors``."""
+    # Reduced motion: charts draw without animating, so screenshots show them finished.
+    page = browser.new_page(viewport={"width": width, "height": height},
+                            reduced_motion="reduce" if reduced_motion else "no-preference")
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.goto(f"{url}/login/")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/projects/")
+    return page

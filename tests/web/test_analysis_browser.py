@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.browser import chromium, screenshot_path
+from tests.browser import chromium, logged_in_page, screenshot_path
 from tests.serving import server_output, serving
 from tests.test_cli import demo_credentials
 
@@ -27,14 +27,7 @@ def demo(tmp_path_factory):
 def page(demo):
     url, email, password = demo
     with chromium() as browser:
-        opened = browser.new_page(viewport={"width": 1280, "height": 900})
-        opened.errors = []
-        opened.on("pageerror", lambda error: opened.errors.append(str(error)))
-        opened.goto(f"{url}/login/")
-        opened.fill("input[name=email]", email)
-        opened.fill("input[name=password]", password)
-        opened.click("button[type=submit]")
-        opened.wait_for_url("**/projects/")
+        opened = logged_in_page(browser, url, email, password)
         opened.click("text=Demo Shop")
         opened.wait_for_url(re.compile(r".*/projects/\d+/$"))
         opened.project_url = opened.url.rstrip("/")

@@ -7,22 +7,14 @@ import pytest
 
 from analyticaflow.channelgroups.selectors import channel_grouping_for
 from analyticaflow.channelgroups.services import channel_grouping_update
-from tests.browser import chromium, screenshot_path
+from tests.browser import chromium, logged_in_page, screenshot_path
 from tests.factories import PASSWORD, add_member, make_project, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def logged_in(browser, live_server, email: str):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.errors = []
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/projects/")
-    return page
+    return logged_in_page(browser, live_server.url, email, PASSWORD)
 
 
 def opened(page, live_server, project) -> None:

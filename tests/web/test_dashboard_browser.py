@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.browser import chromium, screenshot_path
+from tests.browser import chromium, logged_in_page, screenshot_path
 from tests.serving import server_output, serving
 from tests.test_cli import demo_credentials
 
@@ -32,14 +32,7 @@ def browser():
 
 
 def log_in(browser, url, email, password, *, width=1280, height=800):
-    # Reduced motion: the chart draws without animating, so screenshots show it finished.
-    page = browser.new_page(viewport={"width": width, "height": height}, reduced_motion="reduce")
-    page.goto(f"{url}/login/")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/projects/")
-    return page
+    return logged_in_page(browser, url, email, password, width=width, height=height, reduced_motion=True)
 
 
 def settled(page):
