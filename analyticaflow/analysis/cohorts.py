@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from analyticaflow.analysis.acquisition import Acquisition
 from analyticaflow.analysis.cohort_rows import cohort_rows_ready, cohort_rows_reflect, stored_relations
 from analyticaflow.analysis.money import convert, foreign_columns, person_orders_sql
 from analyticaflow.analysis.steps import EventMatcher, prefilter_sql
@@ -44,6 +45,7 @@ class CohortQuery:
     currency: str
     start: EventMatcher = SIGNED_UP
     returning: EventMatcher = ORDER_COMPLETED
+    acquired: Acquisition | None = None  # only the persons acquired through this ad account (read live)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,10 +166,13 @@ def cohort_sql(dialect: Dialect, query: CohortQuery, keys: list[date], *, stored
     max_k = params.add(query.periods, "n")
     fx = foreign_columns(currency_expr="o.currency", day_expr=order_day,
                          reporting_marker=params.add(query.currency.upper(), "cur"))
+    acquired = ""
+    if query.acquired is not None:
+        acquired = f"WHERE s.person_id IN ({query.acquired.persons_sql(dialect, params, project_marker=p)})"
     text = f"""
         WITH cohort AS (
             SELECT s.person_id AS person_id, s.k0 AS k0, s.t0 AS t0, {dialect.bucket_start(g, start_day)} AS cs
-            FROM ({starts}) AS s
+            FROM ({starts}) AS s {acquired}
         ), returned AS (
             SELECT DISTINCT r.person_id AS person_id, co.cs AS cs,
                    {_period_index(g, "co.cs", dialect.bucket_start(g, return_day))} AS k
@@ -207,7 +212,8 @@ def cohort_run(*, warehouse: Warehouse, query: CohortQuery, rates: RateBook, sto
     keys = cohort_keys(query)
     if not keys:
         return CohortResult(rows=(), average=())
-    stored = stored and cohort_rows_ready(warehouse=warehouse, project_id=query.project_id,
+    # The stored rows key persons by integers; the account filter names them by id, so it reads the events.
+    stored = stored and query.acquired is None and cohort_rows_ready(warehouse=warehouse, project_id=query.project_id,
                                           matchers=(query.start, query.returning))
     stored_through = cohort_rows_reflect(warehouse=warehouse, project_id=query.project_id) if stored else None
     sizes: dict[date, int] = {}

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from analyticaflow.analysis.acquisition import Acquisition
 from analyticaflow.analysis.breakdowns import BREAKDOWNS, NO_BREAKDOWN, entry_breakdown, epoch_micros
 from analyticaflow.analysis.grouping import GroupMap
 from analyticaflow.analysis.steps import EventMatcher, prefilter_sql
@@ -40,6 +41,7 @@ class FunnelQuery:
     breakdown_property: str | None = None
     breakdown_limit: int = 10
     group_map: GroupMap = field(default_factory=GroupMap)  # the project's channel groups
+    acquired: Acquisition | None = None  # only the persons acquired through this ad account
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +100,9 @@ def _chain(dialect: Dialect, query: FunnelQuery, params: Params) -> tuple[str, s
     )
     any_step = " OR ".join(step.sql(dialect, params) for step in query.steps)
     kind = BREAKDOWNS.get(query.breakdown) if query.breakdown else None
+    acquired = ""
+    if query.acquired is not None:
+        acquired = f"AND e.person_id IN ({query.acquired.persons_sql(dialect, params, project_marker=p)})"
     carried_value = ""
     if kind is not None and kind.on_entry_event:
         carried_value = f", {kind.entry_event_sql(dialect, params, query.breakdown_property)} AS bv"
@@ -112,7 +117,7 @@ def _chain(dialect: Dialect, query: FunnelQuery, params: Params) -> tuple[str, s
               AND e.event_datetime >= {params.add(period.start, "ts")}
               AND e.event_datetime < {params.add(last, "ts")}
               AND {prefilter_sql(query.steps, params)}
-              AND ({any_step})
+              AND ({any_step}) {acquired}
         )"""
     start_us = params.add(epoch_micros(period.start), "us")
     end_us = params.add(epoch_micros(period.end), "us")

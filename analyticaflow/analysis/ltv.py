@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from analyticaflow.analysis.acquisition import Acquisition
 from analyticaflow.analysis.grouping import GroupMap
 from analyticaflow.analysis.money import convert, foreign_columns, person_orders_sql
 from analyticaflow.reports.currency import RateBook
@@ -45,6 +46,7 @@ class LtvQuery:
     currency: str
     by: str = "channel"
     group_map: GroupMap = field(default_factory=GroupMap)  # for by = channel_group
+    acquired: Acquisition | None = None  # only the customers acquired through this ad account
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,12 +102,15 @@ def ltv_sql(dialect: Dialect, query: LtvQuery) -> Sql:
     fx = foreign_columns(currency_expr="o.currency", day_expr=order_day,
                          reporting_marker=params.add(query.currency.upper(), "cur"))
     orders = person_orders_sql(dialect, params, project_marker=p)
+    acquired = ""
+    if query.acquired is not None:
+        acquired = f" AND person_id IN ({query.acquired.persons_sql(dialect, params, project_marker=p)})"
     text = f"""
         WITH o AS (
             SELECT person_id, ordered_at, revenue, currency FROM {orders} AS po WHERE po.ordered_at < {horizon}
         ), f AS (
             SELECT person_id, min(ordered_at) AS first_at FROM o GROUP BY person_id
-            HAVING min(ordered_at) >= {start} AND min(ordered_at) < {end}
+            HAVING min(ordered_at) >= {start} AND min(ordered_at) < {end}{acquired}
         ), acquired AS (
             SELECT tp.person_id AS person_id,
                    argMin({key_expr}, {dialect.order_key("tp.touched_at", "tp.seq")}) AS key

@@ -13,15 +13,21 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from analyticaflow.analysis.acquisition import Acquisition
 from analyticaflow.attribution import JourneySet, journeys_from_columns
 from analyticaflow.attribution.contracts import epoch_us
 from analyticaflow.channelgroups.rules import ChannelGrouping
+from analyticaflow.reports.attribution_report.inputs import EngineInputs, engine_inputs
 from analyticaflow.reports.attribution_report.query import AttributionQuery
 from analyticaflow.reports.attribution_report.rows import combo_keys
 from analyticaflow.reports.attribution_report.runner import read_inputs
+from analyticaflow.reports.attribution_report.sources import Window, conversions_sql, touchpoints_sql
 from analyticaflow.reports.currency import RateBook
 from analyticaflow.reports.periods import Period
+from analyticaflow.reports.sqlparts import Params
 from analyticaflow.reports.touches import campaign_catalog
 from analyticaflow.warehouse.backends import Warehouse
 
@@ -38,6 +44,7 @@ class PathsQuery:
     by: str = "channel"
     limit: int = 20
     collapse_repeats: bool = False  # google, google, email → google, email
+    acquired: Acquisition | None = None  # only the journeys of persons acquired through this ad account
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,11 +92,31 @@ def _element_names(journeys: JourneySet, query: PathsQuery, keys: list | None) -
     return names, code_of_pair[journeys.touch_pair], code_of_pair[journeys.null_pair]
 
 
+def _read_inputs(warehouse: Warehouse, attribution: AttributionQuery, rates: RateBook,
+                 acquired: Acquisition | None) -> tuple[Window, EngineInputs]:
+    """The attribution report's inputs, only the acquired persons' conversions and touchpoints when filtered."""
+    if acquired is None:
+        return read_inputs(warehouse=warehouse, query=attribution, rates=rates)
+    dialect, window = warehouse.dialect, Window(attribution.period, attribution.lookback)
+    params = Params()
+    text = acquired.persons_sql(dialect, params, project_marker=params.add(attribution.project_id, "p"))
+    persons = pa.array([str(row[0]) for row in warehouse.query(params.sql(text))], type=pa.string())
+
+    def only(table: pa.Table) -> pa.Table:
+        column = table.column("person_id")
+        return table.filter(pc.is_in(column.cast(pa.string()), value_set=persons))
+
+    source = {"project_id": attribution.project_id, "currency": attribution.currency, "window": window}
+    return window, engine_inputs(conversions=only(warehouse.query_arrow(conversions_sql(dialect, **source))),
+                                 touchpoints=only(warehouse.query_arrow(touchpoints_sql(dialect, **source))),
+                                 window=window, rates=rates)
+
+
 def paths_run(*, warehouse: Warehouse, query: PathsQuery, rates: RateBook, grouping: ChannelGrouping) -> PathsResult:
     attribution = AttributionQuery(project_id=query.project_id, timezone=query.timezone, currency=query.currency,
                                    period=query.period, models=("last_touch",), lookback_days=query.lookback_days,
                                    group_by="channel_group")
-    window, inputs = read_inputs(warehouse=warehouse, query=attribution, rates=rates)
+    window, inputs = _read_inputs(warehouse, attribution, rates, query.acquired)
     journeys = journeys_from_columns(touchpoints=inputs.touchpoints, conversions=inputs.conversions,
                                      lookback=window.lookback, data_end_us=epoch_us(window.data_end))
     keys = None

@@ -8,6 +8,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from analyticaflow.analysis.acquisition import Acquisition
 from analyticaflow.analysis.breakdowns import BREAKDOWNS, NO_BREAKDOWN
 from analyticaflow.analysis.cohorts import (
     COHORT_GRANULARITIES,
@@ -70,6 +71,28 @@ class DateRangeMixin(serializers.Serializer):
             raise serializers.ValidationError({"date_to": [f"The range is {days} days; at most {MAX_DAYS}."]})
 
 
+ACCOUNT_HELP = ("Only the persons acquired through this ad account (the dashboard's account: source and account_id "
+                "as in the KPI report's filters): persons whose first-ever touchpoint belongs to one of the account's "
+                "campaigns, matched to spend campaigns as in the KPI and attribution reports. Persons without a "
+                "touchpoint, or first touched by another account or none, are left out even when a later touch is "
+                "the account's. LTV: CAC then uses this account's spend only. An account the project does not have "
+                "is a 400.")
+
+
+class AccountSerializer(Strict):
+    source = serializers.CharField(max_length=500, help_text="The ad platform, e.g. google_ads or meta_ads.")
+    account_id = serializers.CharField(max_length=500, help_text="The account's id on that platform.")
+
+
+def account_field() -> AccountSerializer:
+    return AccountSerializer(required=False, allow_null=True, default=None, help_text=ACCOUNT_HELP)
+
+
+def acquisition(data: dict[str, Any]) -> Acquisition | None:
+    account = data.get("account")
+    return Acquisition(account["source"], account["account_id"]) if account else None
+
+
 class PropertyFilterSerializer(Strict):
     property = serializers.CharField(max_length=500, help_text="An event property (identify: a trait).")
     operator = choice(OPERATORS, "operator", default="equals",
@@ -124,6 +147,7 @@ class FunnelRequestSerializer(DateRangeMixin, Strict):
     breakdown_limit = serializers.IntegerField(min_value=1, max_value=50, default=10,
                                                help_text="The biggest groups shown (by persons at step 1).")
     dropped = DroppedSerializer(required=False, allow_null=True, default=None)
+    account = account_field()
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
@@ -143,7 +167,8 @@ def funnel_query(project, data: dict[str, Any]) -> tuple[FunnelQuery, DroppedQue
         project_id=project.id, period=Period(data["date_from"], data["date_to"], project.timezone),
         steps=tuple(event_matcher(step) for step in data["steps"]), window=timedelta(seconds=data["window_seconds"]),
         breakdown=None if breakdown == NO_BREAKDOWN else breakdown,
-        breakdown_property=data.get("breakdown_property"), breakdown_limit=data["breakdown_limit"])
+        breakdown_property=data.get("breakdown_property"), breakdown_limit=data["breakdown_limit"],
+        acquired=acquisition(data))
     dropped = data.get("dropped")
     return query, (DroppedQuery(step=dropped["step"], limit=dropped["limit"], after=dropped.get("after"),
                                 group=dropped.get("group")) if dropped else None)
@@ -157,6 +182,7 @@ class CohortsRequestSerializer(DateRangeMixin, Strict):
                                        help_text="N: cells k = 0..N (default 30 days, 12 weeks, 12 months).")
     start_event = EventSerializer(required=False, help_text="Default: track \"Signed Up\".")
     return_event = EventSerializer(required=False, help_text="Default: track \"Order Completed\".")
+    account = account_field()
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
@@ -176,7 +202,8 @@ def cohort_query(project, data: dict[str, Any]) -> CohortQuery:
         granularity=granularity, periods=data.get("periods", DEFAULT_PERIODS[granularity]), as_of=now_utc(),
         currency=project.currency,
         start=event_matcher(data["start_event"]) if data.get("start_event") else SIGNED_UP,
-        returning=event_matcher(data["return_event"]) if data.get("return_event") else ORDER_COMPLETED)
+        returning=event_matcher(data["return_event"]) if data.get("return_event") else ORDER_COMPLETED,
+        acquired=acquisition(data))
 
 
 # --- LTV ----------------------------------------------------------------------------------------------------
@@ -185,6 +212,7 @@ class LtvRequestSerializer(DateRangeMixin, Strict):
                                       help_text="N: LTV for month offsets 0..N from the first order.")
     by = choice(LTV_GROUPINGS, "grouping", default="channel",
                 help_text="The acquisition channel (of the first-ever touchpoint) or its channel group.")
+    account = account_field()
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
@@ -194,7 +222,8 @@ class LtvRequestSerializer(DateRangeMixin, Strict):
 
 def ltv_query(project, data: dict[str, Any]) -> LtvQuery:
     return LtvQuery(project_id=project.id, period=Period(data["date_from"], data["date_to"], project.timezone),
-                    months=data["months"], as_of=now_utc(), currency=project.currency, by=data["by"])
+                    months=data["months"], as_of=now_utc(), currency=project.currency, by=data["by"],
+                    acquired=acquisition(data))
 
 
 # --- journeys -----------------------------------------------------------------------------------------------
@@ -215,6 +244,7 @@ class JourneysRequestSerializer(Strict):
     cursor = serializers.CharField(max_length=100, required=False, allow_null=True, default=None,
                                    help_text="timeline: `next` of the previous page.")
     order = choice(("asc", "desc"), "order", default="asc", help_text="timeline: oldest or newest first.")
+    account = account_field()
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
@@ -223,6 +253,8 @@ class JourneysRequestSerializer(Strict):
                 raise serializers.ValidationError({"person": ["Give the person's userId, anonymousId or e-mail."]})
             if attrs.get("cursor") and parse_cursor(attrs["cursor"]) is None:
                 raise serializers.ValidationError({"cursor": ["Not a cursor this API gave."]})
+            if attrs.get("account"):
+                raise serializers.ValidationError({"account": ["Only for the paths view."]})
             return attrs
         missing = {name: ["Required for the paths view."] for name in ("date_from", "date_to") if name not in attrs}
         if missing:
@@ -237,7 +269,7 @@ def paths_query(project, data: dict[str, Any]) -> PathsQuery:
     return PathsQuery(project_id=project.id, timezone=project.timezone, currency=project.currency,
                       period=Period(data["date_from"], data["date_to"], project.timezone),
                       lookback_days=data["lookback_days"], by=data["by"], limit=data.get("limit", 20),
-                      collapse_repeats=data["collapse_repeats"])
+                      collapse_repeats=data["collapse_repeats"], acquired=acquisition(data))
 
 
 def timeline_query(project, data: dict[str, Any]) -> TimelineQuery:

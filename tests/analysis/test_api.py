@@ -84,6 +84,42 @@ def test_ltv_with_cac_from_spend(as_user, owner, shop):
     assert data["overall"]["customers"] == 2 and data["overall"]["cac"] == 50.0
 
 
+ACT_1 = {"source": "meta_ads", "account_id": "act_1"}
+
+
+def test_the_account_filter_keeps_the_persons_it_acquired_and_its_spend(as_user, owner, shop, process_warehouse):  # noqa: F811
+    """ann's first touch is act_1's Spring campaign; bob has none. Another account's spend leaves CAC alone."""
+    daily_spend(process_warehouse, source="google_ads", account="g_9", campaign_id="g1", name="Other",
+                first=date(2026, 3, 1), days=10, spend="20", project_id=shop.id)
+    client = as_user(owner)
+    every = post(client, shop, "ltv", {"date_from": "2026-03-01", "date_to": "2026-03-31", "months": 1}).json()
+    assert (every["overall"]["customers"], every["overall"]["spend"], every["overall"]["cac"]) == (2, 300.0, 150.0)
+    ltv = post(client, shop, "ltv", {"date_from": "2026-03-01", "date_to": "2026-03-31", "months": 1,
+                                     "account": ACT_1})
+    assert ltv.status_code == 200, ltv.content
+    overall = ltv.json()["overall"]
+    assert (overall["customers"], overall["ltv"], overall["spend"], overall["cac"]) == (1, [100.0, 160.0], 100.0,
+                                                                                         100.0)
+    paths = post(client, shop, "journeys", {"date_from": "2026-03-01", "date_to": "2026-03-31", "account": ACT_1})
+    assert [(p["path"], p["conversions"]) for p in paths.json()["paths"]] == [(["facebook"], 1)]
+    cohorts = post(client, shop, "cohorts", {"date_from": "2026-03-01", "date_to": "2026-03-31", "periods": 0,
+                                             "granularity": "month", "start_event": {"event": "Order Completed"},
+                                             "account": ACT_1}).json()
+    assert [(c["cohort"], c["size"]) for c in cohorts["cohorts"]] == [("2026-03-01", 1)]
+    funnel = post(client, shop, "funnel", {**FUNNEL, "steps": [{"event": "Order Completed"}] * 2,
+                                           "account": {"source": "google_ads", "account_id": "g_9"}}).json()
+    assert [s["persons"] for s in funnel["steps"]] == [0, 0]
+
+
+@pytest.mark.parametrize("kind", ["funnel", "cohorts", "ltv", "journeys"])
+def test_an_account_the_project_does_not_have_is_400(as_user, owner, shop, kind):
+    body = {"date_from": "2026-03-01", "date_to": "2026-03-31", **(FUNNEL if kind == "funnel" else {}),
+            "account": {"source": "meta_ads", "account_id": "act_404"}}
+    response = post(as_user(owner), shop, kind, body)
+    assert response.status_code == 400, response.content
+    assert "act_404" in response.json()["error"]["fields"]["account"][0]
+
+
 def test_journeys_paths_and_timeline(as_user, owner, shop):
     client = as_user(owner)
     paths = post(client, shop, "journeys", {"date_from": "2026-03-01", "date_to": "2026-03-31"})
@@ -152,6 +188,11 @@ BAD = [
     ("journeys", {"view": "maze"}, "view"),
     ("journeys", {"date_from": None}, "date_from"),
     ("journeys", {"limit": 201}, "limit"),
+    ("funnel", {"account": {"source": "meta_ads"}}, "account.account_id"),
+    ("cohorts", {"account": {"source": "meta_ads", "account_id": "act_1", "name": "x"}}, "account.name"),
+    ("ltv", {"account": "meta_ads:act_1"}, "account.non_field_errors"),
+    ("journeys", {"view": "timeline", "person": "ann", "account": {"source": "meta_ads", "account_id": "act_1"}},
+     "account"),
 ]
 
 

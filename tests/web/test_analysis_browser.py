@@ -108,7 +108,23 @@ def test_ltv_curves(page):
     assert "google" in table and "€" in table
     page.click("#by [data-by=channel_group]")
     settled(page)
-    assert any(line["label"].startswith("Paid search") for line in datasets(page, "ltv-chart"))
+    every = datasets(page, "ltv-chart")
+    assert any(line["label"].startswith("Paid search") for line in every)
+    # Only the customers acquired through the Google Ads account: fewer customers, its spend only; kept in the URL.
+    page.wait_for_selector("#account option[value='google_ads:123-456-7890']", state="attached")
+    page.select_option("#account", "google_ads:123-456-7890")
+    settled(page)
+    assert "account=google_ads%3A123-456-7890" in page.url and "by=channel_group" in page.url
+    google = datasets(page, "ltv-chart")
+    assert google != every and google[0]["label"].startswith("All customers")
+    assert [line["label"] for line in google if line["label"].startswith("Paid social")] == []
+    page.reload()
+    settled(page)
+    assert page.locator("#account").input_value() == "google_ads:123-456-7890"
+    assert datasets(page, "ltv-chart") == google
+    page.select_option("#account", "all")
+    settled(page)
+    assert "account=" not in page.url and datasets(page, "ltv-chart") == every
     no_overflow(page)
     page.screenshot(path=screenshot_path("analysis-ltv"), full_page=True)
 

@@ -2,7 +2,7 @@
 // average on top; cells still in progress are striped, cells not begun are blank.
 
 import {
-  config, el, escapeHtml, fmt, formatDay, onChoice, readPeriod, report, showPeriod, wireState, writePeriod,
+  accountFilter, config, el, escapeHtml, fmt, formatDay, onChoice, readPeriod, report, showPeriod, wireState, writePeriod,
 } from "./analysis_common.js";
 
 const DEFAULT_PRESET = "last_90";
@@ -96,7 +96,7 @@ function render(answer) {
 async function refresh() {
   const answer = await report(config.urls.cohorts, {
     date_from: state.period.from, date_to: state.period.to, granularity: state.granularity, periods: state.periods,
-    start_event: { event: state.start }, return_event: { event: state.returning },
+    start_event: { event: state.start }, return_event: { event: state.returning }, ...accountFilter(state.period),
   });
   if (answer) render(answer);
 }

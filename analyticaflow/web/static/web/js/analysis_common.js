@@ -1,10 +1,10 @@
-// What the analysis pages share: their config, the dashboard's period presets and query-string state, the API
-// call with one request in flight, notices, and small formatting helpers.
+// What the analysis pages share: their config, the dashboard's period presets, account filter and query-string
+// state, the API call with one request in flight, notices, and small formatting helpers.
 
 import { api } from "./api.js";
 import { makeFormatter } from "./format.js";
-import { escapeHtml } from "./nav.js";
-import { PRESETS, parseDate, presetRange, todayIn } from "./state.js";
+import { accountLabel, escapeHtml, loadAccounts, platformOf } from "./nav.js";
+import { ALL_ACCOUNTS, PRESETS, accountKey, parseAccountKey, parseDate, presetRange, todayIn } from "./state.js";
 
 export { escapeHtml };
 export const config = JSON.parse(document.getElementById("analysis-config").textContent);
@@ -13,17 +13,22 @@ export const el = (id) => document.getElementById(id);
 export const today = () => todayIn(config.project.timezone);
 const root = document.getElementById("analysis");
 
-/** The period in a query string (preset or custom from/to), as the dashboard writes it. */
+/**
+ * The period (preset or custom from/to) and the ad account (``source:account_id``, or "all") in a query string,
+ * as the dashboard writes them.
+ */
 export function readPeriod(params, defaultPreset) {
+  const key = params.get("account");
+  const account = key && key !== ALL_ACCOUNTS && key.includes(":") ? key : ALL_ACCOUNTS;
   let preset = params.get("preset") || defaultPreset;
-  if (!PRESETS.some(([key]) => key === preset)) preset = defaultPreset;
+  if (!PRESETS.some(([name]) => name === preset)) preset = defaultPreset;
   if (preset === "custom") {
     const from = params.get("from");
     const to = params.get("to");
-    if (parseDate(from) && parseDate(to) && from <= to) return { preset, from, to };
+    if (parseDate(from) && parseDate(to) && from <= to) return { preset, from, to, account };
     preset = defaultPreset;
   }
-  return { preset, ...presetRange(preset, today()) };
+  return { preset, ...presetRange(preset, today()), account };
 }
 
 export function writePeriod(params, period, defaultPreset) {
@@ -32,7 +37,29 @@ export function writePeriod(params, period, defaultPreset) {
     params.set("from", period.from);
     params.set("to", period.to);
   }
+  if (period.account && period.account !== ALL_ACCOUNTS) params.set("account", period.account);
 }
+
+/** The request's account filter: only the persons acquired through the chosen account (none: everyone). */
+export function accountFilter(period) {
+  const account = parseAccountKey(period.account);
+  return account ? { account: { source: account.source, account_id: account.accountId } } : {};
+}
+
+const accountName = (account) => `${platformOf(account.source, account.kind).label} · ${accountLabel(account)}`;
+
+/** The account picker's options: every account of the project, and the chosen one even when not (yet) listed. */
+function showAccounts(accounts, chosen) {
+  const options = [[ALL_ACCOUNTS, "All accounts"], ...accounts.map((a) => [accountKey(a), accountName(a)])];
+  const chosenAccount = parseAccountKey(chosen);
+  if (chosenAccount && !options.some(([key]) => key === chosen)) {
+    options.push([chosen, accountName({ source: chosenAccount.source, account_id: chosenAccount.accountId })]);
+  }
+  el("account").innerHTML = options.map(([key, label]) => `<option value="${escapeHtml(key)}">${escapeHtml(label)}</option>`).join("");
+  el("account").value = chosen;
+}
+
+let knownAccounts = [];
 
 const dayFormat = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", year: "numeric", timeZone: "UTC" });
 export const formatDay = (text) => (text ? dayFormat.format(new Date(`${String(text).slice(0, 10)}T00:00:00Z`)) : "—");
@@ -45,15 +72,23 @@ export function bindPeriod({ get, set, onChange }) {
   el("preset").innerHTML = PRESETS.map(([key, label]) => `<option value="${key}">${label}</option>`).join("");
   el("preset").addEventListener("change", (event) => {
     const preset = event.target.value;
-    set(preset === "custom" ? { ...get(), preset } : { preset, ...presetRange(preset, today()) });
+    set(preset === "custom" ? { ...get(), preset } : { ...get(), preset, ...presetRange(preset, today()) });
     onChange();
   });
+  el("account").addEventListener("change", (event) => {
+    set({ ...get(), account: event.target.value });
+    onChange();
+  });
+  loadAccounts().then((accounts) => {
+    knownAccounts = accounts;
+    showAccounts(knownAccounts, get().account);
+  }).catch(() => {});
   const onDates = () => {
     const from = el("date-from").value;
     const to = el("date-to").value;
     el("date-error").textContent = !from || !to || from > to ? "Choose a start date on or before the end date." : "";
     if (el("date-error").textContent) return;
-    set({ preset: "custom", from, to });
+    set({ ...get(), preset: "custom", from, to });
     onChange();
   };
   el("date-from").addEventListener("change", onDates);
@@ -66,6 +101,7 @@ export function showPeriod(period) {
   el("date-to").value = period.to;
   el("custom-range").hidden = period.preset !== "custom";
   el("range-label").textContent = `${formatDay(period.from)} – ${formatDay(period.to)}`;
+  showAccounts(knownAccounts, period.account);
 }
 
 export function notice(text, kind = "warning") {

@@ -2,7 +2,7 @@
 // the breakdown table, and the persons who dropped before a step (with links to their timelines).
 
 import {
-  PALETTE, config, drawChart, duration, el, escapeHtml, fmt, personLink, readPeriod, report, showPeriod,
+  accountFilter, PALETTE, config, drawChart, duration, el, escapeHtml, fmt, personLink, readPeriod, report, showPeriod,
   wireState, writePeriod,
 } from "./analysis_common.js";
 
@@ -197,6 +197,7 @@ function requestBody() {
     window_seconds: state.windowSeconds,
     breakdown: state.breakdown === "property" && !state.breakdownProperty ? "none" : state.breakdown,
     breakdown_property: state.breakdown === "property" ? state.breakdownProperty || null : null,
+    ...accountFilter(state.period),
   };
 }
 

@@ -2,7 +2,7 @@
 // box that opens a person's timeline.
 
 import {
-  config, el, escapeHtml, fmt, onChoice, readPeriod, report, showPeriod, wireState, writePeriod,
+  accountFilter, config, el, escapeHtml, fmt, onChoice, readPeriod, report, showPeriod, wireState, writePeriod,
 } from "./analysis_common.js";
 
 const DEFAULT_PRESET = "last_30";
@@ -57,7 +57,8 @@ function render(answer) {
 
 async function refresh() {
   const answer = await report(config.urls.journeys, { view: "paths", date_from: state.period.from,
-    date_to: state.period.to, lookback_days: state.lookback, by: state.by, collapse_repeats: state.collapse, limit: 25 });
+    date_to: state.period.to, lookback_days: state.lookback, by: state.by, collapse_repeats: state.collapse, limit: 25,
+    ...accountFilter(state.period) });
   if (answer) render(answer);
 }
 

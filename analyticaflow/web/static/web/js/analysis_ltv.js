@@ -2,7 +2,7 @@
 // channel (or group) and one for all customers, with CAC as a dashed level per channel; the CAC table.
 
 import {
-  PALETTE, config, drawChart, el, escapeHtml, fmt, onChoice, readPeriod, report, showPeriod, wireState, writePeriod,
+  accountFilter, PALETTE, config, drawChart, el, escapeHtml, fmt, onChoice, readPeriod, report, showPeriod, wireState, writePeriod,
 } from "./analysis_common.js";
 
 const DEFAULT_PRESET = "this_year";
@@ -81,7 +81,7 @@ function render(answer) {
 
 async function refresh() {
   const answer = await report(config.urls.ltv, { date_from: state.period.from, date_to: state.period.to,
-    months: state.months, by: state.by });
+    months: state.months, by: state.by, ...accountFilter(state.period) });
   if (answer) render(answer);
 }
 
