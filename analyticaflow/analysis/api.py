@@ -45,7 +45,8 @@ class FunnelReportView(APIView):
     zone) and reaches step k with a step-k event after the one that took them to step k-1 (time, then arrival
     order, across devices) and within the conversion window from their entry. Per step: persons, conversion from
     the previous and the first step, median time from the previous step; optionally per breakdown value, and one
-    page of the persons who dropped out before a step."""
+    page of the persons who dropped out before a step. ``account``: only the persons acquired through that ad
+    account (their first-ever touchpoint is one of its campaigns)."""
 
     permission_classes = [IsAuthenticated, ProjectReadAccess]
 
@@ -63,7 +64,7 @@ class CohortsReportView(APIView):
     """Retention of cohorts: persons grouped by the day, ISO week or month (project time zone) of their first
     start event; per period k = 0..N after it, the share of the whole cohort with a return event in that period
     (events before the person's start ignored) and the members' revenue per member. Cells not yet complete are
-    flagged, cells not yet begun are null."""
+    flagged, cells not yet begun are null. ``account``: only the persons acquired through that ad account."""
 
     permission_classes = [IsAuthenticated, ProjectReadAccess]
 
@@ -82,7 +83,8 @@ class CohortsReportView(APIView):
 class LtvReportView(APIView):
     """Lifetime value of the customers acquired in the range (first order in it), per month after the first
     order, overall and per acquisition channel (of the first-ever touchpoint) or channel group; the curve over
-    observable customers only; CAC from the range's ad spend, LTV/CAC and the payback month."""
+    observable customers only; CAC from the range's ad spend, LTV/CAC and the payback month. ``account``: only the
+    customers acquired through that ad account, and CAC from that account's spend only."""
 
     permission_classes = [IsAuthenticated, ProjectReadAccess]
 
@@ -98,7 +100,8 @@ class LtvReportView(APIView):
 
 class JourneysReportView(APIView):
     """Customer journeys. `view: paths` (default): the top paths of touchpoint channels before the range's
-    conversions (the attribution journeys), with conversions, value, non-converting paths and conversion rate.
+    conversions (the attribution journeys), with conversions, value, non-converting paths and conversion rate;
+    ``account``: only the journeys of the persons acquired through that ad account.
     `view: timeline`: one person's events on every device, identities merged, for support staff (404 when no
     person has the id or e-mail)."""
 

@@ -79,13 +79,15 @@ ACCOUNT_HELP = ("Only the persons acquired through this ad account (the dashboar
                 "is a 400.")
 
 
-class AccountSerializer(Strict):
+class AcquisitionAccountSerializer(Strict):
+    """An ad account, named as in the KPI report's filters."""
+
     source = serializers.CharField(max_length=500, help_text="The ad platform, e.g. google_ads or meta_ads.")
     account_id = serializers.CharField(max_length=500, help_text="The account's id on that platform.")
 
 
-def account_field() -> AccountSerializer:
-    return AccountSerializer(required=False, allow_null=True, default=None, help_text=ACCOUNT_HELP)
+def account_field() -> AcquisitionAccountSerializer:
+    return AcquisitionAccountSerializer(required=False, allow_null=True, default=None, help_text=ACCOUNT_HELP)
 
 
 def acquisition(data: dict[str, Any]) -> Acquisition | None:

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from analyticaflow.analysis.acquisition import Acquisition, resolve
 from analyticaflow.analysis.cohorts import CohortQuery, cohort_run
 from analyticaflow.analysis.funnels import DroppedQuery, FunnelQuery, funnel_run
 from analyticaflow.analysis.grouping import group_map
@@ -18,7 +19,9 @@ from analyticaflow.analysis.paths import PathsQuery, paths_run
 from analyticaflow.analysis.steps import EventMatcher, PropertyFilter
 from analyticaflow.analysis.timeline import TimelineQuery, timeline_run
 from analyticaflow.channeldata.schema import channel_tables_ensure
+from analyticaflow.channeldata.services import ad_spend_load
 from analyticaflow.channelgroups.rules import ChannelGrouping
+from analyticaflow.demo.spend import spend_rows
 from analyticaflow.demo.traffic import simulate
 from analyticaflow.ingest.importing import import_envelope
 from analyticaflow.ingest.services import messages_capture
@@ -37,7 +40,8 @@ AS_OF = datetime(2026, 3, 10, 12)
 @pytest.fixture(scope="module")
 def shops(tmp_path_factory):
     log = ListLog()
-    for _day, messages, _sim in simulate(first_day=FIRST, last_day=LAST, seed=5, scale=0.5, unpaid_per_day=130,
+    sim = None
+    for _day, messages, sim in simulate(first_day=FIRST, last_day=LAST, seed=5, scale=0.5, unpaid_per_day=130,
                                          time_zone=TZ, currency="USD"):
         outcome = messages_capture(items=enumerate(messages), envelope=import_envelope(1), event_log=log)
         assert not outcome.rejected
@@ -47,6 +51,12 @@ def shops(tmp_path_factory):
         warehouse = open_kind(kind, str(tmp_path_factory.mktemp(kind)))
         channel_tables_ensure(warehouse=warehouse)
         projections_catch_up(warehouse=warehouse, log=log, chunk_size=2000)
+        by_account: dict[tuple[str, str], list] = {}
+        for row in spend_rows(days=sim.campaign_days, seed=5, first_day=FIRST):
+            by_account.setdefault((row.source, row.account_id), []).append(row)
+        for (source, account_id), rows in by_account.items():
+            ad_spend_load(project_id=1, source=source, account_id=account_id, date_from=FIRST, date_to=LAST,
+                          rows=rows, warehouse=warehouse)
         opened[kind] = warehouse
     yield opened
     for warehouse in opened.values():
@@ -134,3 +144,31 @@ def test_timelines_of_merged_customers(shops):
         result = both(shops, lambda wh, p=person: timeline_run(warehouse=wh, query=TimelineQuery(project_id=1,
                                                                                              person=p, limit=500)))
         assert len(result["person"]["identities"]) >= 2
+
+
+@pytest.mark.parametrize("account", [Acquisition("google_ads", "123-456-7890"),
+                                     Acquisition("meta_ads", "act_1029384756")])
+def test_every_analysis_of_an_accounts_acquired_persons(shops, account):
+    def run(warehouse, acquired=None):
+        if acquired is not None:
+            acquired = resolve(warehouse=warehouse, project_id=1, acquisition=acquired)
+        funnel = funnel_run(warehouse=warehouse, query=FunnelQuery(
+            project_id=1, period=PERIOD, steps=(PAGE, SIGNED_UP, ORDERED), acquired=acquired))
+        cohorts = cohort_run(warehouse=warehouse, query=CohortQuery(
+            project_id=1, period=PERIOD, granularity="week", periods=2, as_of=AS_OF, currency="USD", start=PAGE,
+            returning=ORDERED, acquired=acquired), rates=RateBook("USD"))
+        ltv = ltv_run(warehouse=warehouse, query=LtvQuery(project_id=1, period=PERIOD, months=1, as_of=AS_OF,
+                                                          currency="USD", acquired=acquired), rates=RateBook("USD"))
+        paths = paths_run(warehouse=warehouse, query=PathsQuery(project_id=1, timezone=TZ, currency="USD",
+                                                                period=PERIOD, acquired=acquired),
+                          rates=RateBook("USD"), grouping=ChannelGrouping())
+        return {"funnel": funnel, "cohorts": cohorts, "ltv": ltv, "paths": paths}
+
+    every = normal(run(shops["duckdb"]))
+    result = both(shops, lambda warehouse: run(warehouse, account))
+    persons = result["funnel"]["steps"][0]["persons"]
+    assert 0 < persons < every["funnel"]["steps"][0]["persons"]
+    sizes = [sum(row["size"] for row in answer["cohorts"]["rows"]) for answer in (result, every)]
+    assert 0 < sizes[0] < sizes[1]
+    assert 0 < result["ltv"]["overall"]["customers"] < every["ltv"]["overall"]["customers"]
+    assert 0 < result["paths"]["conversions"] < every["paths"]["conversions"]
