@@ -160,12 +160,15 @@ class FakeServer:
                                   keep_blank_values=True)), headers={k.lower(): v for k, v in self.headers.items()},
                                   body=body, base_url=fake.url)
                 reply = fake.dispatch(request)
-                self.send_response(reply.status)
-                for name, value in reply.headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(reply.body)))
-                self.end_headers()
-                self.wfile.write(reply.body)
+                try:
+                    self.send_response(reply.status)
+                    for name, value in reply.headers.items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(reply.body)))
+                    self.end_headers()
+                    self.wfile.write(reply.body)
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True  # the client gave up waiting (timeout tests): nobody to answer
 
             do_GET = do_POST = do_DELETE = _handle
 
