@@ -6,7 +6,8 @@ DEPS_HASH := $(shell cat pyproject.toml | sha1sum | cut -c1-12)
 RUNTIME_STAMP := $(VENV)/.runtime-$(DEPS_HASH)
 TEST_STAMP    := $(VENV)/.test-$(DEPS_HASH)
 # Tests that touch the metadata database; CI runs them a second time against a real PostgreSQL server.
-POSTGRES_TESTS ?= tests/accounts tests/web/test_pages.py tests/test_schema.py
+POSTGRES_TESTS ?= tests/accounts tests/web/test_pages.py tests/test_schema.py tests/jobs tests/integrations tests/channelgroups \
+	tests/outbox
 
 .PHONY: demo serve test lint install install-test clean
 
