@@ -15,9 +15,7 @@ reading the events (``stored=False``, the general path) for comparison; both mus
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -28,7 +26,7 @@ from analyticaflow.analysis.cohorts import CohortQuery, cohort_run
 from analyticaflow.reports.currency import RateBook
 from analyticaflow.reports.customers import fingerprint
 from analyticaflow.reports.periods import Period
-from bench.analysis_data import DAYS, FIRST_DAY, PROJECT_ID, prepare
+from bench.analysis_data import DAYS, FIRST_DAY, PROJECT_ID, prepare, timed
 
 REFERENCE = """
     SELECT person_id, event_name, date_trunc('week', event_datetime) AS week, count(*)
@@ -36,19 +34,6 @@ REFERENCE = """
     WHERE project_id = 1 AND event_name IN ('Signed Up', 'Order Completed')
     GROUP BY person_id, event_name, week
 """
-
-
-def timed(run, runs: int) -> tuple[float, float, float, object]:
-    """Best and median wall seconds, and the median CPU seconds of this process (all its threads, the engines'
-    included: on a machine shared with other work, CPU time is the steadier measure)."""
-    result = run()  # warm-up
-    times, cpu = [], []
-    for _ in range(runs):
-        started, started_cpu = time.perf_counter(), time.process_time()
-        result = run()
-        times.append(time.perf_counter() - started)
-        cpu.append(time.process_time() - started_cpu)
-    return min(times), statistics.median(times), statistics.median(cpu), result
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ load identical data), then into DuckDB and the ClickHouse engine (chdb) with one
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import time
 from datetime import datetime
@@ -41,6 +42,19 @@ KINDS = [
     ("track", "Signed Up", 0.08),
 ]
 FUNNEL = ("Product Viewed", "Product Added", "Checkout Started", "Order Completed")
+
+
+def timed(run, runs: int) -> tuple[float, float, float, object]:
+    """Best and median wall seconds, and the median CPU seconds of this process (all its threads, the engines'
+    included: on a machine shared with other work, CPU time is the steadier measure)."""
+    result = run()  # warm-up
+    times, cpu = [], []
+    for _ in range(runs):
+        started, started_cpu = time.perf_counter(), time.process_time()
+        result = run()
+        times.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
+    return min(times), statistics.median(times), statistics.median(cpu), result
 
 
 def generate(*, events: int, persons: int, seed: int) -> pa.Table:

@@ -13,9 +13,7 @@ the ClickHouse engine is timed too, for information. Times: best and median of `
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -27,22 +25,9 @@ from analyticaflow.projections.generations import served_generation
 from analyticaflow.reports.periods import Period
 from analyticaflow.warehouse.sql import Sql
 from analyticaflow.warehouse.tables import EVENTS
-from bench.analysis_data import DAYS, FIRST_DAY, FUNNEL, PROJECT_ID, prepare
+from bench.analysis_data import DAYS, FIRST_DAY, FUNNEL, PROJECT_ID, prepare, timed
 
 WINDOW = timedelta(days=7)
-
-
-def timed(run, runs: int) -> tuple[float, float, float, object]:
-    """Best and median wall seconds, and the median CPU seconds of this process (all its threads, the engines'
-    included: on a machine shared with other work, CPU time is the steadier measure)."""
-    result = run()  # warm-up
-    times, cpu = [], []
-    for _ in range(runs):
-        started, started_cpu = time.perf_counter(), time.process_time()
-        result = run()
-        times.append(time.perf_counter() - started)
-        cpu.append(time.process_time() - started_cpu)
-    return min(times), statistics.median(times), statistics.median(cpu), result
 
 
 def window_funnel_sql(table: str, period: Period) -> Sql:

@@ -45,8 +45,9 @@ def logged_in_page(browser: Browser, url: str, email: str, password: str, *, wid
                    reduced_motion: bool = False) -> Page:
     """A new page signed in through the login form; uncaught script errors collect in ``page.errors``."""
     # Reduced motion: charts draw without animating, so screenshots show them finished.
-    page = browser.new_page(viewport={"width": width, "height": height},
-                            reduced_motion="reduce" if reduced_motion else "no-preference")
+    context = browser.new_context(viewport={"width": width, "height": height},
+                                  reduced_motion="reduce" if reduced_motion else "no-preference")
+    page = context.new_page()  # its own context: tests may open more pages in the same session
     page.errors = []
     page.on("pageerror", lambda error: page.errors.append(str(error)))
     page.goto(f"{url}/login/")

@@ -143,17 +143,8 @@ class _PendingAppend:
 
 
 def row_of(record: EventRecord) -> tuple:
-    return (
-        record.project_id,
-        record.message_id,
-        record.type,
-        record.name,
-        record.anonymous_id,
-        record.user_id,
-        to_micros(record.timestamp),
-        to_micros(record.received_at),
-        bytes(record.payload),
-    )
+    """One record's values in the log's column order."""
+    return tuple(parameters_of((record,)))
 
 
 def parameters_of(records: Sequence[EventRecord]) -> list:

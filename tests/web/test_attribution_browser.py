@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.browser import chromium, screenshot_path
+from tests.browser import chromium, logged_in_page, screenshot_path
 from tests.serving import server_output, serving
 from tests.test_cli import demo_credentials
 
@@ -33,12 +33,7 @@ def browser():
 
 
 def open_attribution(browser, url, email, password, *, width=1280, height=900):
-    page = browser.new_context(viewport={"width": width, "height": height}).new_page()
-    page.goto(f"{url}/login/")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/projects/")
+    page = logged_in_page(browser, url, email, password, width=width, height=height)
     page.click("text=Demo Shop")
     page.wait_for_url(re.compile(r".*/projects/\d+/$"))
     if width < 800:
