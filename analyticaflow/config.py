@@ -6,8 +6,10 @@ the data dir before Django starts.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 TRUE_VALUES = {"1", "true", "yes", "on"}
@@ -59,11 +61,19 @@ def data_dir() -> Path:
 
 
 def read_or_create_secret(path: Path, *, nbytes: int = 48) -> str:
-    """Return the secret stored at ``path``, creating it (mode 0600) on first use."""
+    """Return the secret stored at ``path``, creating it (mode 0600) on first use.
+
+    Several processes may start on a fresh data dir at once (a server and a worker): the secret is written whole to
+    a private temporary file and linked into place, so exactly one value wins and nobody reads a half-written file.
+    """
     if path.exists():
         return path.read_text().strip()
-    value = secrets.token_urlsafe(nbytes)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(value)
-    return value
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(nbytes))
+        with contextlib.suppress(FileExistsError):  # another process created it first: use theirs
+            os.link(temporary, path)
+    finally:
+        os.unlink(temporary)
+    return path.read_text().strip()
