@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import IO, Any
 
 import pyarrow as pa
@@ -31,7 +31,7 @@ from analyticaflow.channeldata.tables import (
     SOCIAL_DAILY,
     WEB_SESSIONS_DAILY,
 )
-from analyticaflow.channeldata.writing import write_rows
+from analyticaflow.channeldata.writing import Window, write_rows
 from analyticaflow.warehouse.backends import Warehouse, get_warehouse
 from analyticaflow.warehouse.schema import TableSpec
 
@@ -143,16 +143,20 @@ def _columns(spec: TableSpec, records: list[dict[str, Any]]) -> dict[str, list[A
     return {name: [r[name] for r in records] for name in spec.column_names}
 
 
-def _days(date_from: date, date_to: date) -> list[date]:
+def _check_dates(date_from: date, date_to: date) -> None:
     if date_to < date_from:
         raise ValueError(f"date_to {date_to} is before date_from {date_from}")
-    return [date_from + timedelta(days=n) for n in range((date_to - date_from).days + 1)]
 
 
 def _check_window(records: list[dict[str, Any]], column: str, date_from: date, date_to: date, table: str) -> None:
     for index, record in enumerate(records):
         if not date_from <= record[column] <= date_to:
             raise ValueError(f"{table} row {index}: {column} {record[column]} is outside {date_from}..{date_to}")
+
+
+def _account_window(fixed: dict[str, Any], date_from: date, date_to: date) -> Window:
+    """The days ``[date_from, date_to]`` of one account (``fixed``'s project, source and account)."""
+    return Window({name: fixed[name] for name in ("project_id", "source", "account_id")}, "date", date_from, date_to)
 
 
 def _now() -> datetime:
@@ -166,7 +170,7 @@ def ad_spend_load(*, project_id: int, source: str, account_id: str, date_from: d
     ``rows`` may also be an Arrow table of the row columns (a set-based normalizer's output,
     ``connectors.sql_normalize.CONTRACT``); values it cannot take as they are go through the general path."""
     source, account_id = values.source_name(source), values.text(account_id)
-    days = _days(date_from, date_to)
+    _check_dates(date_from, date_to)
     fixed = {"project_id": project_id, "source": source, "account_id": account_id, "loaded_at": _now()}
     if isinstance(rows, pa.Table):
         staged = ad_spend_columns_table(AD_SPEND_DAILY, rows, fixed=fixed, date_from=date_from, date_to=date_to)
@@ -180,10 +184,7 @@ def ad_spend_load(*, project_id: int, source: str, account_id: str, date_from: d
         for record in records:
             record["campaign_key"] = clean_campaign_name(record["campaign_name"])
         staged = _columns(AD_SPEND_DAILY, records)
-    write_rows(warehouse or get_warehouse(), AD_SPEND_DAILY, staged,
-               scope_columns=("project_id", "source", "account_id", "date"),
-               scope_rows={"project_id": [project_id] * len(days), "source": [source] * len(days),
-                           "account_id": [account_id] * len(days), "date": days})
+    write_rows(warehouse or get_warehouse(), AD_SPEND_DAILY, staged, window=_account_window(fixed, date_from, date_to))
     return len(rows)
 
 
@@ -191,14 +192,12 @@ def social_load(*, project_id: int, source: str, account_id: str, date_from: dat
                 rows: Iterable[Any], warehouse: Warehouse | None = None) -> int:
     """Replace one social account's rows (its own and its posts') for every day of the window."""
     source, account_id = values.source_name(source), values.text(account_id)
-    days = _days(date_from, date_to)
+    _check_dates(date_from, date_to)
     fixed = {"project_id": project_id, "source": source, "account_id": account_id, "loaded_at": _now()}
     records = _normalize(rows, SOCIAL_FIELDS, fixed, SOCIAL_DAILY.name, SOCIAL_DAILY.key)
     _check_window(records, "date", date_from, date_to, SOCIAL_DAILY.name)
     write_rows(warehouse or get_warehouse(), SOCIAL_DAILY, _columns(SOCIAL_DAILY, records),
-               scope_columns=("project_id", "source", "account_id", "date"),
-               scope_rows={"project_id": [project_id] * len(days), "source": [source] * len(days),
-                           "account_id": [account_id] * len(days), "date": days})
+               window=_account_window(fixed, date_from, date_to))
     return len(records)
 
 
@@ -206,14 +205,12 @@ def web_sessions_load(*, project_id: int, property_id: str, date_from: date, dat
                       warehouse: Warehouse | None = None) -> int:
     """Replace one GA4 property's rows (by source/medium/campaign) for every day of the window."""
     property_id = values.text(property_id)
-    days = _days(date_from, date_to)
+    _check_dates(date_from, date_to)
     fixed = {"project_id": project_id, "property_id": property_id, "loaded_at": _now()}
     records = _normalize(rows, WEB_SESSION_FIELDS, fixed, WEB_SESSIONS_DAILY.name, WEB_SESSIONS_DAILY.key)
     _check_window(records, "date", date_from, date_to, WEB_SESSIONS_DAILY.name)
     write_rows(warehouse or get_warehouse(), WEB_SESSIONS_DAILY, _columns(WEB_SESSIONS_DAILY, records),
-               scope_columns=("project_id", "property_id", "date"),
-               scope_rows={"project_id": [project_id] * len(days), "property_id": [property_id] * len(days),
-                           "date": days})
+               window=Window({"project_id": project_id, "property_id": property_id}, "date", date_from, date_to))
     return len(records)
 
 
@@ -244,11 +241,10 @@ def shop_orders_load(*, project_id: int, source: str, account_id: str, rows: Ite
         return len(records)
     if date_from is None or date_to is None:
         raise ValueError("give both date_from and date_to, or neither")
-    days = _days(date_from, date_to)
+    _check_dates(date_from, date_to)
     _check_window(records, "order_date", date_from, date_to, SHOP_ORDERS.name)
-    write_rows(target, SHOP_ORDERS, columns, scope_columns=("project_id", "source", "account_id", "order_date"),
-               scope_rows={"project_id": [project_id] * len(days), "source": [source] * len(days),
-                           "account_id": [account_id] * len(days), "order_date": days})
+    write_rows(target, SHOP_ORDERS, columns, window=Window(
+        {"project_id": project_id, "source": source, "account_id": account_id}, "order_date", date_from, date_to))
     return len(records)
 
 
