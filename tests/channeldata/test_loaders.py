@@ -58,6 +58,24 @@ def test_a_restated_window_replaces_its_days_only(warehouse):
     ]
 
 
+def test_a_window_reload_touches_no_other_project_source_account_or_day(warehouse):
+    before, after = date(2026, 2, 28), date(2026, 3, 4)
+    for project, source, account in ((1, "meta_ads", "act_1"), (2, "meta_ads", "act_1"), (1, "google_ads", "act_1"),
+                                     (1, "meta_ads", "act_10")):
+        ad_spend_load(project_id=project, source=source, account_id=account, date_from=before, date_to=after,
+                      rows=[spend_row("c1", day, "1") for day in (before, D1, D2, D3, after)], warehouse=warehouse)
+    load(warehouse, [spend_row("c9", D2, "7")])  # project 1, meta_ads, act_1, days D1..D3
+    stored = sorted(warehouse.query(
+        "SELECT project_id, source, account_id, campaign_id, date, spend FROM ad_spend_daily"))
+    kept = [(project, source, account, "c1", day, Decimal("1.000000"))
+            for project, source, account in ((1, "google_ads", "act_1"), (1, "meta_ads", "act_10"),
+                                             (2, "meta_ads", "act_1"))
+            for day in (before, D1, D2, D3, after)]
+    assert stored == sorted([*kept, (1, "meta_ads", "act_1", "c1", before, Decimal("1.000000")),
+                             (1, "meta_ads", "act_1", "c1", after, Decimal("1.000000")),
+                             (1, "meta_ads", "act_1", "c9", D2, Decimal("7.000000"))])
+
+
 def test_money_is_exact(warehouse):
     load(warehouse, [spend_row("c1", D1, "0.1"), spend_row("c2", D1, 0.2), spend_row("c3", D1, Decimal("0.000001"))])
     assert warehouse.query("SELECT sum(spend) FROM ad_spend_daily") == [(Decimal("0.300001"),)]
