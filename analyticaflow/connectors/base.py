@@ -9,11 +9,13 @@ use only these two classes, the typed errors and the row types.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, ClassVar
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from django.conf import settings as django_settings
 from rest_framework import serializers
 
@@ -31,6 +33,7 @@ from analyticaflow.connectors.oauth import (
 )
 from analyticaflow.connectors.raw import RawPage
 from analyticaflow.connectors.secret import Secret
+from analyticaflow.connectors.sql_normalize import ad_spend_arrow
 from analyticaflow.connectors.streams import Stream
 from analyticaflow.errors import InvalidInput
 
@@ -60,19 +63,38 @@ class Account:
                    details=dict(raw.get("details") or {}))
 
 
-@dataclass
 class FetchResult:
     """Everything one fetch produced: the raw pages (for re-normalization) and the normalized rows.
 
-    A fetch either completes or raises; a result never silently misses part of its range.
+    A fetch either completes or raises; a result never silently misses part of its range. ``rows`` are the
+    platform's row objects (``AdSpendRow``...). A fetch whose pages the platform's set-based transform
+    reproduces exactly (``sql_normalize``) also holds them as ``table``, the warehouse columns in one Arrow table,
+    and then runs the Python normalizer only if ``rows`` are read (the same rows: the transform claims no other
+    input). ``load_rows()`` is what the warehouse loader takes: the table when there is one.
     """
 
-    account: Account
-    date_from: date
-    date_to: date
-    stream: Stream
-    pages: list[RawPage]
-    rows: list[Any]
+    def __init__(self, *, account: Account, date_from: date, date_to: date, stream: Stream, pages: list[RawPage],
+                 rows: list[Any] | None = None, table: pa.Table | None = None,
+                 normalize: Callable[[], list[Any]] | None = None) -> None:
+        if rows is None and (table is None or normalize is None):
+            raise TypeError("a FetchResult needs its rows, or a table and the normalizer of its rows")
+        self.account, self.date_from, self.date_to = account, date_from, date_to
+        self.stream, self.pages, self.table = stream, pages, table
+        self._rows, self._normalize = rows, normalize
+
+    @property
+    def rows(self) -> list[Any]:
+        if self._rows is None:
+            self._rows = self._normalize()
+        return self._rows
+
+    def load_rows(self) -> list[Any] | pa.Table:
+        return self.table if self.table is not None else self.rows
+
+    def __repr__(self) -> str:
+        held = f"table of {self.table.num_rows} rows" if self.table is not None else f"{len(self.rows)} rows"
+        return (f"<FetchResult {self.account.platform} {self.account.account_id} {self.date_from}..{self.date_to} "
+                f"{len(self.pages)} pages, {held}>")
 
 
 @dataclass(frozen=True)
@@ -254,6 +276,23 @@ class Session(ABC):
                        fetched_at=self.client.clock.now(), body=body, content_type=content_type,
                        context=context or {})
         return page.with_data(data) if data is not None else page
+
+    def ad_spend_result(self, *, account: Account, date_from: date, date_to: date, pages: list[RawPage],
+                        normalize: Callable[[], list[Any]]) -> FetchResult:
+        """An ad spend fetch's result: through the platform's set-based transform when it reproduces the pages
+        exactly and every row lies in the window (``normalize`` then runs only if ``rows`` are read); otherwise
+        ``normalize()`` now — the Python normalizer with the fetch's checks, raising their usual errors."""
+        table = ad_spend_arrow(pages, platform=self.platform, settings=self.settings)
+        if table is not None and table.num_rows:
+            first, last = pc.min_max(table.column("date")).values()
+            if not (date_from <= first.as_py() and last.as_py() <= date_to):
+                table = None  # the normalizer names the stray day
+        stream = self.connector.streams[0]
+        if table is None:
+            return FetchResult(account=account, date_from=date_from, date_to=date_to, stream=stream, pages=pages,
+                               rows=normalize())
+        return FetchResult(account=account, date_from=date_from, date_to=date_to, stream=stream, pages=pages,
+                           table=table, normalize=normalize)
 
     @abstractmethod
     def list_accounts(self) -> list[Account]:

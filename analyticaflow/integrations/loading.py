@@ -55,7 +55,7 @@ def load_fetch(
             account_id=result.account.account_id,
             date_from=date_from,
             date_to=date_to,
-            rows=result.rows,
+            rows=result.load_rows(),
             warehouse=warehouse or get_warehouse(),
         )
     except ValueError as exc:

@@ -80,6 +80,42 @@ def test_fake_server_pages_store_the_same_rows(duck, platform):
     assert sum(row[10] for row in fast) == Decimal("750.00")
 
 
+def fetched(platform, *, date_from=FIRST_DAY, date_to=LAST_DAY, serve_every_day=False):
+    """A session's fetch from the platform's fake; with ``serve_every_day`` the fake ignores the requested range."""
+    harness = next(h for h in HARNESSES if h.platform == platform)
+    fake = harness.start()
+    if serve_every_day:
+        rows = fake.rows
+        fake.rows = (lambda since, until, level: rows(FIRST_DAY, LAST_DAY, level)) if platform == "meta_ads" \
+            else (lambda customer, resource, span: rows(customer, resource, (FIRST_DAY, LAST_DAY)))
+    try:
+        connector = harness.connector(fake, FakeClock())
+        with connector.open(credentials=harness.credentials(fake)) as session:
+            account = harness.account(session.list_accounts())
+            return session.fetch(account=account, date_from=date_from, date_to=date_to)
+    finally:
+        fake.stop()
+
+
+@pytest.mark.parametrize("platform", ["meta_ads", "google_ads"])
+def test_a_fetch_holds_the_set_based_table_and_reads_the_same_rows(duck, platform):
+    result = fetched(platform)
+    assert isinstance(result.load_rows(), pa.Table) and result.table.num_rows == 30
+    python = get_connector(platform).normalize([RawPage.from_dict(item.to_dict()) for item in result.pages])
+    assert result.rows == python  # normalized on first read, from the same pages
+    assert stored(duck, platform, "sql", result.load_rows(), FIRST_DAY, LAST_DAY) == \
+        stored(duck, platform, "python", python, FIRST_DAY, LAST_DAY)
+
+
+@pytest.mark.parametrize(("platform", "label"), [("meta_ads", "Meta"), ("google_ads", "Google Ads")])
+def test_a_row_outside_the_requested_window_is_still_the_fetch_error(platform, label):
+    first = FIRST_DAY.replace(day=FIRST_DAY.day + 2)
+    with pytest.raises(MalformedResponse) as caught:
+        fetched(platform, date_from=first, date_to=LAST_DAY, serve_every_day=True)
+    assert str(caught.value) == (f"{platform}: {label} returned a row for {FIRST_DAY}, outside the requested "
+                                 f"{first}..{LAST_DAY}.")
+
+
 # --- Meta Ads edge pages -----------------------------------------------------------------------------------
 
 def meta_row(campaign="c1", day="2025-03-01", **fields):

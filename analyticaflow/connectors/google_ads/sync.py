@@ -11,6 +11,7 @@ from analyticaflow.connectors.base import Account, FetchResult, Session
 from analyticaflow.connectors.errors import MalformedResponse, PermanentError
 from analyticaflow.connectors.google_ads.normalize import batches, normalize_pages
 from analyticaflow.connectors.paging import follow_tokens
+from analyticaflow.connectors.rows import AdSpendRow
 
 logger = logging.getLogger(__name__)
 
@@ -119,10 +120,14 @@ class GoogleAdsSession(Session):
                    "query": query, "login_customer_id": login}
         page = self.raw_page(stream="campaign_metrics", account=account, request=f"POST {response.url}",
                              body=response.text, data=body, context=context)
-        rows = normalize_pages([page], self.settings)
-        for row in rows:
-            if not date_from <= row.date <= date_to:
-                raise MalformedResponse(f"Google Ads returned a row for {row.date}, outside the requested "
-                                        f"{date_from}..{date_to}.", platform=self.platform)
-        return FetchResult(account=account, date_from=date_from, date_to=date_to,
-                           stream=self.connector.streams[0], pages=[page], rows=rows)
+
+        def rows() -> list[AdSpendRow]:
+            normalized = normalize_pages([page], self.settings)
+            for row in normalized:
+                if not date_from <= row.date <= date_to:
+                    raise MalformedResponse(f"Google Ads returned a row for {row.date}, outside the requested "
+                                            f"{date_from}..{date_to}.", platform=self.platform)
+            return normalized
+
+        return self.ad_spend_result(account=account, date_from=date_from, date_to=date_to, pages=[page],
+                                    normalize=rows)

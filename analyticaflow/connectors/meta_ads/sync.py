@@ -13,6 +13,7 @@ from analyticaflow.connectors.errors import MalformedResponse, TransientError
 from analyticaflow.connectors.meta_ads.graph import QueryTooLarge, next_link, page_data, rebase
 from analyticaflow.connectors.meta_ads.normalize import normalize_pages
 from analyticaflow.connectors.paging import follow_links
+from analyticaflow.connectors.rows import AdSpendRow
 
 INSIGHT_FIELDS = ("account_id,account_currency,campaign_id,campaign_name,adset_id,adset_name,ad_id,ad_name,"
                   "spend,impressions,clicks,inline_link_clicks,actions,action_values,date_start,date_stop")
@@ -63,13 +64,17 @@ class MetaAdsSession(Session):
                    "level": self.settings["level"], "date_from": date_from.isoformat(), "date_to": date_to.isoformat()}
         pages = [self.raw_page(stream="insights", account=account, request=request, body=text, data=body,
                                context=context) for request, text, body in answered]
-        rows = normalize_pages(pages, self.settings)
-        for row in rows:
-            if not date_from <= row.date <= date_to:
-                raise MalformedResponse(f"Meta returned a row for {row.date}, outside the requested "
-                                        f"{date_from}..{date_to}.", platform=self.platform)
-        return FetchResult(account=account, date_from=date_from, date_to=date_to,
-                           stream=self.connector.streams[0], pages=pages, rows=rows)
+
+        def rows() -> list[AdSpendRow]:
+            normalized = normalize_pages(pages, self.settings)
+            for row in normalized:
+                if not date_from <= row.date <= date_to:
+                    raise MalformedResponse(f"Meta returned a row for {row.date}, outside the requested "
+                                            f"{date_from}..{date_to}.", platform=self.platform)
+            return normalized
+
+        return self.ad_spend_result(account=account, date_from=date_from, date_to=date_to, pages=pages,
+                                    normalize=rows)
 
     def _insight_params(self, date_from: date, date_to: date) -> dict[str, Any]:
         params: dict[str, Any] = {
