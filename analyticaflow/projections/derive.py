@@ -77,8 +77,10 @@ def anchors(dialect: Dialect, *, affected: str, sessions: str) -> Sql:
     )
 
 
-def timeline(dialect: Dialect, *, events: str, anchors: str) -> Sql:
-    """The affected persons' events from their anchor on, with session ids and running page counts."""
+def timeline(dialect: Dialect, *, events: str, anchors: str | None) -> Sql:
+    """The affected persons' events from their anchor on, with session ids and running page counts.
+
+    ``anchors`` None: every person's events from the first (a set-based rebuild)."""
     order = "ORDER BY e.event_datetime, e.seq"
     window = f"PARTITION BY e.project_id, e.person_id {order}"
     running = (
@@ -87,15 +89,22 @@ def timeline(dialect: Dialect, *, events: str, anchors: str) -> Sql:
     )
     carried = ", ".join(ident(c) for c in TIMELINE_COLUMNS)
     gap = f"{dialect.epoch_micros('event_datetime')} - {dialect.epoch_micros('prev_at')}"
+    if anchors is None:
+        scope, pages_before = "WHERE e.person_id IS NOT NULL", "0"
+    else:
+        scope = (
+            f"INNER JOIN {ident(anchors)} AS a ON e.project_id = a.project_id AND e.person_id = a.person_id "
+            "WHERE a.anchor IS NULL OR e.event_datetime >= a.anchor"
+        )
+        pages_before = "a.pages_before"
     return Sql(
         f"""
         WITH ev AS (
-            SELECT e.project_id, e.person_id, e.seq, e.event_datetime, e.event_type, a.pages_before,
+            SELECT e.project_id, e.person_id, e.seq, e.event_datetime, e.event_type, {pages_before} AS pages_before,
                    {", ".join("e." + ident(c) for c in TIMELINE_COLUMNS)},
                    {dialect.previous("e.event_datetime", window)} AS prev_at
             FROM {dialect.read_as(events, "e")}
-            INNER JOIN {ident(anchors)} AS a ON e.project_id = a.project_id AND e.person_id = a.person_id
-            WHERE a.anchor IS NULL OR e.event_datetime >= a.anchor
+            {scope}
         ), marked AS (
             SELECT project_id, person_id, seq, event_datetime, event_type, pages_before, {carried},
                    CASE WHEN prev_at IS NULL OR {gap} > {SESSION_GAP_MICROS} THEN 1 ELSE 0 END AS is_start

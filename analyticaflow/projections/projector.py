@@ -154,31 +154,20 @@ class Projector:
         self.generation = advanced
         return ChunkResult(kept.num_rows, last_seq)
 
-    def _project_columns(self, raw: str, *, first_seq: int, version: int) -> None:
+    def parse_columns(self, raw: str) -> tuple[str, list[IdentityLink]]:
+        """The staged raw chunk parsed once (a scratch table, dropped by :meth:`insert_parsed_events`), and
+        the identity links its identify/alias events state."""
         parsed = ident(self.prefix + "parsed")
         self._run(self.dialect.materialize(parsed, sql_derive.parse_chunk(raw=raw)))
         links = []
         for row in self.warehouse.query(sql_derive.identity_facts(parsed=parsed)):
             links.extend(link_facts(*row))
+        return parsed, links
+
+    def _project_columns(self, raw: str, *, first_seq: int, version: int) -> None:
+        parsed, links = self.parse_columns(raw)
         members = self._merge_identities(links, version=version) if links else []
-        distinct = [row[0] for row in self.warehouse.query(sql_derive.distinct_referrers(parsed=parsed))]
-        referrers = self._stage("referrers", sql_derive.REFERRERS, sql_derive.referrer_rows(distinct))
-        identity = self._table(IDENTITY_MAP)
-        columns = ", ".join(
-            "CASE WHEN d.distinct_id IS NULL THEN NULL ELSE coalesce(m.person_id, d.distinct_id) END"
-            if name == "person_id"
-            else f"d.{ident(name)}"
-            for name in EVENTS.column_names
-        )
-        derived = sql_derive.derive_events(parsed=parsed, referrers=referrers)
-        source = (
-            f"({derived.text}) AS d LEFT JOIN {self.dialect.read_as(identity, 'm')} "
-            "ON d.project_id = m.project_id AND d.distinct_id = m.distinct_id"
-        )
-        insert = self.dialect.insert_from(EVENTS, self._table(EVENTS), columns, source, version)
-        self.warehouse.execute(Sql(insert.text, {**insert.params, **derived.params}))
-        self._drop(referrers)
-        self._run(self.dialect.drop_table(parsed))
+        self.insert_parsed_events(parsed, version=version)
         # The chunk's rows are the events with seqs in (first_seq - 1, version]: appended in seq order.
         events = self._table(EVENTS)
         chunk_rows = Sql(
@@ -217,6 +206,28 @@ class Projector:
             )
         }
         self._recompute_persons(since, members, version=version)
+
+    def insert_parsed_events(self, parsed: str, *, version: int) -> None:
+        """The parsed chunk's ``events`` rows, each with its person from the identity map (its own id when
+        unlinked); drops ``parsed``."""
+        distinct = [row[0] for row in self.warehouse.query(sql_derive.distinct_referrers(parsed=parsed))]
+        referrers = self._stage("referrers", sql_derive.REFERRERS, sql_derive.referrer_rows(distinct))
+        identity = self._table(IDENTITY_MAP)
+        columns = ", ".join(
+            "CASE WHEN d.distinct_id IS NULL THEN NULL ELSE coalesce(m.person_id, d.distinct_id) END"
+            if name == "person_id"
+            else f"d.{ident(name)}"
+            for name in EVENTS.column_names
+        )
+        derived = sql_derive.derive_events(parsed=parsed, referrers=referrers)
+        source = (
+            f"({derived.text}) AS d LEFT JOIN {self.dialect.read_as(identity, 'm')} "
+            "ON d.project_id = m.project_id AND d.distinct_id = m.distinct_id"
+        )
+        insert = self.dialect.insert_from(EVENTS, self._table(EVENTS), columns, source, version)
+        self.warehouse.execute(Sql(insert.text, {**insert.params, **derived.params}))
+        self._drop(referrers)
+        self._run(self.dialect.drop_table(parsed))
 
     def _archive(self, chunk: Sequence[StoredEvent], *, version: int) -> None:
         records = [e.record for e in chunk]

@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 from analyticaflow.eventlog.contracts import EventLog
+from analyticaflow.projections import bulk
 from analyticaflow.projections.generations import (
     BUILDING,
     PROJECTION_VERSIONS,
@@ -102,6 +103,7 @@ def replay_abandon(*, warehouse: Warehouse, generation: Generation) -> None:
     """Give up a building generation (another project or older code): retire it and drop its tables."""
     save_generation(warehouse, with_changes(generation, status=RETIRED))
     drop_generation_tables(warehouse, generation.generation)
+    bulk.drop_scratch(warehouse, generation.generation)
 
 
 def replay_swap(*, warehouse: Warehouse, building: Generation, served: Generation) -> Generation:
@@ -127,12 +129,18 @@ class ReplayJob:
         request_id: str,
         project_id: int | None = None,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
+        set_based: bool = True,
+        bulk_batch: int = bulk.DEFAULT_BATCH,
     ) -> None:
         self.warehouse = warehouse
         self.log = log
         self.chunk_size = chunk_size
         self.progress = ReplayProgress(request_id=request_id, project_id=project_id)
         self.building: Generation | None = None
+        # A whole-log replay builds set-based (projections/bulk.py) up to the head it finds, then incrementally.
+        self.set_based = set_based
+        self.bulk_batch = bulk_batch
+        self._bulk: bulk.SetBasedBuild | None = None
 
     @property
     def finished(self) -> bool:
@@ -147,6 +155,8 @@ class ReplayJob:
             progress.phase = "building"
         head = self.log.last_seq()
         progress.head_seq = head
+        if self.set_based and bulk.applies_to(self.building) and head > 0:
+            return self._bulk_step(head)
         before = self.building.checkpoint_seq
         if before < head:
             self.building = projections_catch_up(
@@ -161,6 +171,17 @@ class ReplayJob:
             progress.phase = "swapping"
             self._swap_if_level()
         progress.checkpoint_seq = self.building.checkpoint_seq
+        return progress
+
+    def _bulk_step(self, head: int) -> ReplayProgress:
+        progress = self.progress
+        if self._bulk is None:
+            self._bulk = bulk.SetBasedBuild(self.warehouse, self.log, self.building, batch=self.bulk_batch)
+        result = self._bulk.step(head_seq=head)
+        progress.events_applied += result.events
+        progress.checkpoint_seq = self._bulk.loaded_seq
+        if result.finished:
+            self.building, self._bulk = self._bulk.generation, None
         return progress
 
     def _swap_if_level(self) -> None:

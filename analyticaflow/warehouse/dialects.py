@@ -131,6 +131,15 @@ class Dialect:
         """``expr`` of the previous row in ``window`` (``PARTITION BY ... ORDER BY ...``), NULL on the first."""
         raise NotImplementedError
 
+    def latest_values(self, source: str, *, group: tuple[str, ...]) -> str:
+        """Per ``group`` of ``source`` (a relation with the group columns, ``seq`` and ``attributes``, a text map),
+        one text map ``merged`` holding every key's value from the highest-seq row that has the key."""
+        raise NotImplementedError
+
+    def or_empty_map(self, expr: str) -> str:
+        """A text map, the empty map where ``expr`` is NULL (an outer join's unmatched side)."""
+        raise NotImplementedError
+
     # --- functions of the reports (metrics over dates in a project's time zone) --------------------------
     def to_float(self, expr: str) -> str:
         """``expr`` (an exact decimal) as a 64-bit float."""
@@ -201,7 +210,7 @@ class DuckDBDialect(Dialect):
 
     def materialize(self, name: str, select: Sql) -> list[Sql]:
         return [
-            Sql(f"DROP TABLE IF EXISTS {ident(name)}"),
+            Sql(f"DROP TABLE IF EXISTS temp.{ident(name)}"),
             Sql(f"CREATE TEMP TABLE {ident(name)} AS {select.text}", select.params),
         ]
 
@@ -253,6 +262,18 @@ class DuckDBDialect(Dialect):
 
     def previous(self, expr: str, window: str) -> str:
         return f"lag({expr}) OVER ({window})"
+
+    def latest_values(self, source: str, *, group: tuple[str, ...]) -> str:
+        keys = _columns(list(group))
+        return (
+            f"SELECT {keys}, map_from_entries(list(struct_pack(key := k, value := v) ORDER BY k)) AS merged "
+            f"FROM (SELECT {keys}, k, arg_max(v, seq) AS v FROM (SELECT {keys}, seq, "
+            f"unnest(map_keys(attributes)) AS k, unnest(map_values(attributes)) AS v FROM {source}) AS x "
+            f"GROUP BY {keys}, k) AS y GROUP BY {keys}"
+        )
+
+    def or_empty_map(self, expr: str) -> str:
+        return f"coalesce({expr}, CAST(MAP() AS MAP(VARCHAR, VARCHAR)))"
 
     BUCKET_UNITS = {"week": "week", "month": "month", "quarter": "quarter", "year": "year"}
 
@@ -441,6 +462,18 @@ class ClickHouseDialect(Dialect):
 
     def previous(self, expr: str, window: str) -> str:
         return f"lagInFrame(toNullable({expr})) OVER ({window} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
+
+    def latest_values(self, source: str, *, group: tuple[str, ...]) -> str:
+        keys = _columns(list(group))
+        return (
+            f"SELECT {keys}, mapFromArrays(groupArray(k), groupArray(v)) AS merged "
+            f"FROM (SELECT {keys}, k, argMax(v, seq) AS v FROM (SELECT {keys}, seq, k, v FROM {source} "
+            f"ARRAY JOIN mapKeys(attributes) AS k, mapValues(attributes) AS v) AS x "
+            f"GROUP BY {keys}, k ORDER BY k) AS y GROUP BY {keys}"
+        )
+
+    def or_empty_map(self, expr: str) -> str:
+        return expr  # a Map is never Nullable: an unmatched outer-join side is already the empty map
 
     BUCKET_FUNCTIONS = {
         "week": "toMonday",

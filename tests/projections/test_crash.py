@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from analyticaflow.eventlog.sqlite import SqliteEventLog
+from analyticaflow.projections.generations import served_generation
 from tests.projections.conftest import WAREHOUSE_KINDS, open_kind, snapshot
 from tests.projections.streams import generated_stream
 
@@ -74,5 +75,73 @@ def test_killing_the_projector_at_random_points_changes_nothing(kind, tmp_path):
     try:
         assert after_crashes == snapshot(warehouse)
         assert len(after_crashes["events"]) == EVENTS[kind]
+    finally:
+        warehouse.close()
+
+
+REPLAY_BATCH = {"duckdb": 100, "chdb": 60}
+
+
+def replay_command(kind: str, directory: Path, log_path: Path, batch: int) -> list[str]:
+    child = "tests.projections.crash_child"
+    return [sys.executable, "-m", child, kind, str(directory), str(log_path), str(batch), "replay"]
+
+
+@pytest.mark.parametrize("kind", WAREHOUSE_KINDS)
+def test_killing_a_set_based_replay_leaves_the_served_tables_and_a_rerun_completes_it(kind, tmp_path):
+    log_path = tmp_path / "events.sqlite3"
+    log = SqliteEventLog(log_path)
+    log.append(generated_stream(12, events=EVENTS[kind], people=50, unknown_types=False))
+    last_seq = log.last_seq()
+    log.close()
+    directory = tmp_path / "warehouse"
+    assert run_child(kind, directory, log_path, rng=None, last_seq=0) == 0  # the served generation, caught up
+    warehouse = open_kind(kind, str(directory))
+    served = snapshot(warehouse)
+    warehouse.close()
+    batch = REPLAY_BATCH[kind]
+    rng = random.Random(f"replay-{kind}")
+    kills = 0
+    for _ in range(KILLS[kind]):
+        process = subprocess.Popen(
+            replay_command(kind, directory, log_path, batch),
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        # Each step prints the seq loaded so far: killed in the load after a random one, or (once the whole log
+        # is loaded) in the finish.
+        kill_after = rng.choice(range(batch, last_seq + batch, batch))
+        for line in process.stdout:
+            if int(line) >= min(kill_after, last_seq):
+                break
+        time.sleep(rng.uniform(0.0, 0.02))
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        kills += process.returncode == -signal.SIGKILL
+        warehouse = open_kind(kind, str(directory))
+        try:
+            swapped = served_generation(warehouse).generation == 2  # the kill came after the swap
+            assert snapshot(warehouse) == served  # untouched (or, swapped, rebuilt equal)
+        finally:
+            warehouse.close()
+        if swapped:
+            break
+    assert kills >= 2
+    if swapped:
+        return
+    process = subprocess.run(
+        replay_command(kind, directory, log_path, batch),
+        cwd=ROOT,
+        capture_output=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=300,
+    )
+    assert process.returncode == 0, process.stderr.decode()
+    warehouse = open_kind(kind, str(directory))
+    try:
+        assert served_generation(warehouse).generation == 2
+        assert snapshot(warehouse) == served
     finally:
         warehouse.close()

@@ -20,11 +20,19 @@ def existing_tables(warehouse) -> set[str]:
     return {name for (name,) in rows}
 
 
-def job(warehouse, log, **kw) -> ReplayJob:
-    return ReplayJob(warehouse=warehouse, log=log, request_id="test", chunk_size=60, **kw)
+@pytest.fixture(params=[True, False], ids=["set-based", "incremental"], autouse=True)
+def set_based(request) -> bool:
+    """Every replay here runs both ways: the set-based build (a whole-log replay's default) and chunk by chunk."""
+    return request.param
 
 
-def test_replay_repairs_the_served_tables_and_swaps_generations(warehouse):
+def job(warehouse, log, *, set_based: bool, **kw) -> ReplayJob:
+    return ReplayJob(
+        warehouse=warehouse, log=log, request_id="test", chunk_size=60, bulk_batch=60, set_based=set_based, **kw
+    )
+
+
+def test_replay_repairs_the_served_tables_and_swaps_generations(warehouse, set_based):
     records = generated_stream(21, events=250, unknown_types=False)
     log = ListLog(records)
     projections_catch_up(warehouse=warehouse, log=log, chunk_size=100)
@@ -33,7 +41,7 @@ def test_replay_repairs_the_served_tables_and_swaps_generations(warehouse):
     served = served_generation(warehouse)
     warehouse.execute(f"TRUNCATE TABLE {physical_name('sessions', served.generation)}")
     assert table_rows(warehouse, "sessions") == []
-    progress = job(warehouse, log).run()
+    progress = job(warehouse, log, set_based=set_based).run()
     assert progress.phase == "done" and progress.generation == 2
     assert snapshot(warehouse) == expected
     assert served_generation(warehouse).generation == 2
@@ -41,12 +49,12 @@ def test_replay_repairs_the_served_tables_and_swaps_generations(warehouse):
     assert not {t for t in existing_tables(warehouse) if t.endswith("_g1")}
 
 
-def test_the_served_tables_answer_during_a_replay_and_late_events_are_caught_up(warehouse, tmp_path):
+def test_the_served_tables_answer_during_a_replay_and_late_events_are_caught_up(warehouse, set_based, tmp_path):
     records = generated_stream(22, events=300, unknown_types=False)
     log = ListLog(records[:200])
     projections_catch_up(warehouse=warehouse, log=log)
     before = snapshot(warehouse)
-    replay = job(warehouse, log)
+    replay = job(warehouse, log, set_based=set_based)
     replay.step()
     replay.step()
     assert replay.progress.phase == "building" and 0 < replay.progress.checkpoint_seq < 200
@@ -66,27 +74,28 @@ def test_the_served_tables_answer_during_a_replay_and_late_events_are_caught_up(
     assert len(replayed["events"]) == len(replayed["raw_events"]) == 300
 
 
-def test_a_replay_stopped_halfway_leaves_the_served_tables_and_resumes(warehouse):
+def test_a_replay_stopped_halfway_leaves_the_served_tables_and_resumes(warehouse, set_based):
     records = generated_stream(23, events=240, unknown_types=False)
     log = ListLog(records)
     projections_catch_up(warehouse=warehouse, log=log)
     before = snapshot(warehouse)
-    first = job(warehouse, log)
+    first = job(warehouse, log, set_based=set_based)
     first.step()
     first.step()
-    stopped_at = first.building.checkpoint_seq
+    stopped_at = first.progress.checkpoint_seq  # the set-based build: its loaded seq
+    assert 0 < stopped_at < 240
     del first  # the process died here
     assert snapshot(warehouse) == before
     assert served_generation(warehouse).generation == 1
-    second = job(warehouse, log)
+    second = job(warehouse, log, set_based=set_based)
     second.step()
-    assert second.building.generation == 2 and second.building.checkpoint_seq > stopped_at
+    assert second.building.generation == 2 and second.progress.checkpoint_seq == stopped_at + 60  # resumed
     second.run()
     assert snapshot(warehouse) == before
     assert served_generation(warehouse).generation == 2
 
 
-def test_a_one_project_replay_rebuilds_that_project_and_keeps_the_others(warehouse):
+def test_a_one_project_replay_rebuilds_that_project_and_keeps_the_others(warehouse, set_based):
     records = generated_stream(24, events=240, unknown_types=False)
     log = ListLog(records)
     projections_catch_up(warehouse=warehouse, log=log)
@@ -95,12 +104,12 @@ def test_a_one_project_replay_rebuilds_that_project_and_keeps_the_others(warehou
     # Lose project 2's touchpoints only: the one-project replay must bring them back from the log.
     warehouse.execute(f"DELETE FROM {physical_name('touchpoints', served.generation)} WHERE project_id = 2")
     assert table_rows(warehouse, "touchpoints") != before["touchpoints"]
-    progress = job(warehouse, log, project_id=2).run()
+    progress = job(warehouse, log, project_id=2, set_based=set_based).run()
     assert progress.phase == "done"
     assert snapshot(warehouse) == before
 
 
-def test_status_shows_stale_projections_until_a_replay(warehouse, monkeypatch):
+def test_status_shows_stale_projections_until_a_replay(warehouse, set_based, monkeypatch):
     log = ListLog(generated_stream(25, events=60, unknown_types=False))
     projections_catch_up(warehouse=warehouse, log=log, chunk_size=40, max_chunks=1)
     monkeypatch.setitem(generations_module.PROJECTION_VERSIONS, "sessions", 2)
@@ -116,20 +125,20 @@ def test_status_shows_stale_projections_until_a_replay(warehouse, monkeypatch):
         "lag": 20,
     }
     assert by_name["events"]["stale"] is False
-    job(warehouse, log).run()
+    job(warehouse, log, set_based=set_based).run()
     status = replay_status(warehouse=warehouse, log=log)
     assert all(not row["stale"] and row["lag"] == 0 for row in status["projections"])
     assert status["served_generation"] == 2 and status["building"] is None
 
 
 @pytest.mark.parametrize("chunk", [7])
-def test_replay_of_a_log_with_nothing_new_swaps_at_once(warehouse, chunk):
+def test_replay_of_a_log_with_nothing_new_swaps_at_once(warehouse, set_based, chunk):
     log = ListLog([])
-    progress = ReplayJob(warehouse=warehouse, log=log, request_id="empty", chunk_size=chunk).run()
+    progress = ReplayJob(warehouse=warehouse, log=log, request_id="empty", chunk_size=chunk, set_based=set_based).run()
     assert progress.phase == "done" and served_generation(warehouse).generation == 2
 
 
-def test_replay_from_the_warehouse_archive_equals_the_log(warehouse):
+def test_replay_from_the_warehouse_archive_equals_the_log(warehouse, set_based):
     # Scale mode: the Redis stream is transport, raw_events is the store replay reads.
     from analyticaflow.projections.archive import WarehouseArchive
 
@@ -141,6 +150,8 @@ def test_replay_from_the_warehouse_archive_equals_the_log(warehouse):
     assert [e.record for e in archive.read(after_seq=10, limit=5)] == [
         e.record for e in log.read(after_seq=10, limit=5)
     ]
-    progress = ReplayJob(warehouse=warehouse, log=archive, request_id="archive", chunk_size=60).run()
+    progress = ReplayJob(
+        warehouse=warehouse, log=archive, request_id="archive", chunk_size=60, bulk_batch=60, set_based=set_based
+    ).run()
     assert progress.phase == "done"
     assert snapshot(warehouse) == before
