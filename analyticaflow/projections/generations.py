@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from analyticaflow.warehouse.backends import Warehouse, arrow_table
+from analyticaflow.warehouse.readcache import query_unchanged
 from analyticaflow.warehouse.schema import INT, TEXT, TIMESTAMP, TableSpec, col
 from analyticaflow.warehouse.sql import Sql, ident
 from analyticaflow.warehouse.tables import ARCHIVE_TABLES, PROJECTED_TABLES
@@ -101,12 +102,12 @@ def ensure_schema(warehouse: Warehouse) -> Generation:
 
 def generations(warehouse: Warehouse) -> list[Generation]:
     dialect = warehouse.dialect
-    rows = warehouse.query(
+    rows = query_unchanged(warehouse, Sql(
         f"SELECT g.generation, g.status, g.versions, coalesce(c.checkpoint_seq, 0), g.project_id, g.base_seq, "
         f"g.updated_at FROM {dialect.read_as(GENERATIONS.name, 'g')} "
         f"LEFT JOIN (SELECT generation, checkpoint_seq FROM {dialect.read(CHECKPOINTS.name)}) AS c "
         "ON g.generation = c.generation ORDER BY g.generation"
-    )
+    ))
     return [Generation(g, s, json.loads(v), c, p, b, u) for g, s, v, c, p, b, u in rows]
 
 

@@ -14,6 +14,7 @@ import weakref
 
 from analyticaflow.reports.touches import CampaignCatalog
 from analyticaflow.warehouse.backends import Warehouse
+from analyticaflow.warehouse.readcache import query_unchanged
 from analyticaflow.warehouse.sql import Sql
 
 _guard = threading.Lock()
@@ -22,7 +23,7 @@ _catalogs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # warehouse 
 
 def campaign_catalog(*, warehouse: Warehouse, project_id: int) -> CampaignCatalog:
     project = {"project": project_id}
-    stamp = tuple(warehouse.query(Sql(
+    stamp = tuple(query_unchanged(warehouse, Sql(
         "SELECT count(*), max(loaded_at) FROM ad_spend_daily WHERE project_id = {project}", project))[0])
     with _guard:
         known = _catalogs.get(warehouse, {}).get(project_id)

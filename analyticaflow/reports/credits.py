@@ -33,6 +33,7 @@ from analyticaflow.reports.derived import derived_tables_ensure, project_lock
 from analyticaflow.reports.sqlparts import bound, touch_columns
 from analyticaflow.reports.touches import TouchCombo
 from analyticaflow.warehouse.backends import Warehouse
+from analyticaflow.warehouse.readcache import query_unchanged
 from analyticaflow.warehouse.schema import FLOAT, INT, TEXT, TIMESTAMP, TableSpec, col
 from analyticaflow.warehouse.sql import Sql
 
@@ -63,7 +64,7 @@ def order_touches_refresh(*, warehouse: Warehouse, project_id: int) -> str:
     derived_tables_ensure(warehouse, TABLES)
     with project_lock(warehouse, "order_touches", project_id):
         current = fingerprint(warehouse, project_id)
-        state = warehouse.query(Sql(
+        state = query_unchanged(warehouse, Sql(
             f"SELECT fingerprint, checkpoint FROM {warehouse.dialect.read(ORDER_TOUCHES_STATE.name)} "
             "WHERE project_id = {project}", {"project": project_id}))
         if state and state[0][0] == current:
@@ -84,7 +85,7 @@ def touch_combos(*, warehouse: Warehouse, project_id: int) -> dict[TouchCombo, i
     are only added, so the process keeps them and reads only those above the highest id it knows."""
     with _combos_guard:
         known = dict(_combos.get(warehouse, {}).get(project_id, {}))
-    rows = warehouse.query(Sql(
+    rows = query_unchanged(warehouse, Sql(
         f"SELECT combo_id, {', '.join(TOUCH_COLUMNS)} FROM {warehouse.dialect.read(TOUCH_COMBOS.name)} "
         "WHERE project_id = {project} AND combo_id > {known}",
         {"project": project_id, "known": max(known.values(), default=0)}))

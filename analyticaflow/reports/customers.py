@@ -21,6 +21,7 @@ from analyticaflow.channeldata.orders import merged_orders
 from analyticaflow.projections.services import projections_served
 from analyticaflow.reports.derived import derived_refresh, derived_replace, derived_state, derived_tables_ensure
 from analyticaflow.warehouse.backends import Warehouse
+from analyticaflow.warehouse.readcache import query_unchanged
 from analyticaflow.warehouse.schema import INT, TEXT, TIMESTAMP, TableSpec, col
 from analyticaflow.warehouse.sql import Sql
 
@@ -42,8 +43,8 @@ def fingerprint(warehouse: Warehouse, project_id: int) -> str:
     """What a project's first orders depend on: ``g<generation>@<checkpoint>|shop:<rows>:<last load>``."""
     served = projections_served(warehouse=warehouse)
     events = f"g{served.generation}@{served.checkpoint_seq}" if served else "none@0"
-    shop = warehouse.query(Sql("SELECT count(*), max(loaded_at) FROM shop_orders WHERE project_id = {project}",
-                               {"project": project_id}))[0]
+    shop = query_unchanged(warehouse, Sql(
+        "SELECT count(*), max(loaded_at) FROM shop_orders WHERE project_id = {project}", {"project": project_id}))[0]
     return f"{events}|shop:{shop[0]}:{shop[1]}"
 
 

@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from analyticaflow.warehouse.backends import Warehouse
+from analyticaflow.warehouse.readcache import query_unchanged
 from analyticaflow.warehouse.schema import TableSpec
 from analyticaflow.warehouse.sql import Sql, ident
 
@@ -117,7 +118,7 @@ def background_rebuilds_join(timeout: float = 60.0) -> None:
 
 def derived_state(warehouse: Warehouse, state: TableSpec, project_id: int, columns: tuple[str, ...]) -> tuple | None:
     """A project's row of a derived table's state table (the given columns), or None before its first build."""
-    rows = warehouse.query(Sql(
+    rows = query_unchanged(warehouse, Sql(
         f"SELECT {', '.join(ident(c) for c in columns)} FROM {warehouse.dialect.read(state.name)} "
         "WHERE project_id = {project}", {"project": project_id}))
     return tuple(rows[0]) if rows else None

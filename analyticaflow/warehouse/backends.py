@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -96,6 +97,10 @@ class Warehouse(Protocol):
 
     def drop_stage(self, name: str) -> None: ...
 
+    def write_mark(self) -> int | None:
+        """A number that changes whenever data may have changed (None: unknown, e.g. other processes write)."""
+        ...
+
     def transaction(self) -> Any:
         """Context manager: DuckDB BEGIN/COMMIT on this thread's cursor; a no-op on ClickHouse."""
         ...
@@ -105,6 +110,66 @@ class Warehouse(Protocol):
 
 def _as_sql(statement: Sql | str) -> Sql:
     return statement if isinstance(statement, Sql) else Sql(statement)
+
+
+_READING = re.compile(r"\s*(?:SELECT|FROM|DESCRIBE|EXPLAIN|SHOW|SUMMARIZE)\b", re.IGNORECASE)
+_WITH_WRITE = re.compile(r"\s*WITH\b.*\b(?:INSERT|UPDATE|DELETE)\b", re.IGNORECASE | re.DOTALL)
+_WITH = re.compile(r"\s*WITH\b", re.IGNORECASE)
+_NAME = r'("(?:[^"]|"")+"|\w+)'
+_CREATE_TEMP = re.compile(r"\s*CREATE\s+(?:OR\s+REPLACE\s+)?TEMP(?:ORARY)?\s+(?:TABLE|VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?"
+                          + _NAME, re.IGNORECASE)
+_DROP = re.compile(r"\s*DROP\s+(?:TABLE|VIEW)\s+IF\s+EXISTS\s+(temp\.)?" + _NAME + r"\s*;?\s*$", re.IGNORECASE)
+
+
+class WriteMarks:
+    """Counts the writes made to one DuckDB database by this process, which is the only one that can write it
+    (DuckDB locks the file): while the count stands still, nothing in the database changed, so what a reader
+    derived from it still holds. Shared by every handle on the same file in the process.
+
+    A statement counts unless it only reads or only touches this process's temporary relations (scratch tables
+    of a report); a count is taken *after* each write statement and each commit or rollback, so a reader that
+    took the mark before its query never keeps an answer that misses a write the mark says it has seen."""
+
+    _by_database: dict[str, WriteMarks] = {}
+    _guard = threading.Lock()
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._lock = threading.Lock()
+        self._temporary: set[str] = set()
+
+    @classmethod
+    def of(cls, database: str) -> WriteMarks:
+        if database == ":memory:":  # every in-memory connection is a database of its own
+            return cls()
+        with cls._guard:
+            return cls._by_database.setdefault(str(Path(database).resolve()), cls())
+
+    @property
+    def value(self) -> int:
+        return self._count
+
+    def bump(self) -> None:
+        with self._lock:
+            self._count += 1
+
+    def writes(self, text: str) -> bool:
+        """Whether ``text`` may change data others read (and, for scratch relations, note their names)."""
+        if _READING.match(text) or (_WITH.match(text) and not _WITH_WRITE.match(text)):
+            return False
+        created = _CREATE_TEMP.match(text)
+        if created:
+            with self._lock:
+                self._temporary.add(created.group(1).strip('"'))
+            return False
+        dropped = _DROP.match(text)
+        if dropped:
+            name = dropped.group(2).strip('"')
+            with self._lock:
+                if dropped.group(1) or name in self._temporary:
+                    self._temporary.discard(name)
+                    return False
+        return True
 
 
 class DuckDBWarehouse:
@@ -123,6 +188,10 @@ class DuckDBWarehouse:
             raise WarehouseError(str(exc)) from exc
         self._local = threading.local()
         self._closed = False
+        self._marks = WriteMarks.of(path)
+
+    def write_mark(self) -> int | None:
+        return self._marks.value
 
     def _cursor(self):
         cursor = getattr(self._local, "cursor", None)
@@ -135,11 +204,21 @@ class DuckDBWarehouse:
 
     def execute(self, statement: Sql | str) -> None:
         text, params = self.dialect.render(_as_sql(statement))
-        self._cursor().execute(text, params or None)
+        writes = self._marks.writes(text)
+        try:
+            self._cursor().execute(text, params or None)
+        finally:
+            if writes:
+                self._marks.bump()
 
     def query_arrow(self, statement: Sql | str) -> pa.Table:
         text, params = self.dialect.render(_as_sql(statement))
-        return self._cursor().sql(text, params=params or None).to_arrow_table()
+        writes = self._marks.writes(text)
+        try:
+            return self._cursor().sql(text, params=params or None).to_arrow_table()
+        finally:
+            if writes:
+                self._marks.bump()
 
     def query(self, statement: Sql | str) -> list[tuple]:
         return rows_of(self.query_arrow(statement))
@@ -175,6 +254,7 @@ class DuckDBWarehouse:
             cursor.commit()
         finally:
             self._local.in_transaction = False
+            self._marks.bump()
 
     def checkpoint(self) -> None:
         self._cursor().execute("CHECKPOINT")
@@ -187,6 +267,9 @@ class DuckDBWarehouse:
 
 class _ClickHouseBase:
     dialect = DIALECTS["clickhouse"]
+
+    def write_mark(self) -> int | None:
+        return None  # other processes write the same tables: no change goes unseen only by asking the server
 
     def query(self, statement: Sql | str) -> list[tuple]:
         return rows_of(self.query_arrow(statement))
