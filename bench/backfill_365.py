@@ -8,7 +8,9 @@
 2. normalizing and loading those rows: the connector's normalization of the kept raw pages plus the
    warehouse loader (``channeldata.services.ad_spend_load``, one call per backfill chunk), in rows/s.
    Goal: >= 200,000 rows/s. Reference in the same run: the same rows as one Arrow table inserted into a
-   bare DuckDB table (the floor any loader into DuckDB pays).
+   bare DuckDB table (the floor any loader into DuckDB pays). Measured twice: with the Python normalizer, and
+   the way the sync job normalizes now (``connectors.sql_normalize.ad_spend_rows``: the set-based DuckDB SQL
+   transform where the platform has one — Meta Ads, Google Ads — with the Python normalizer as fallback).
 
     PYTHONPATH=. .venv/bin/python bench/backfill_365.py [--campaigns 300] [--platforms meta_ads,google_ads,...]
 
@@ -49,6 +51,7 @@ from analyticaflow.channeldata.services import ad_spend_load  # noqa: E402
 from analyticaflow.connectors.credentials import Credentials  # noqa: E402
 from analyticaflow.connectors.rows import AdSpendRow, column_names  # noqa: E402
 from analyticaflow.connectors.secret import Secret  # noqa: E402
+from analyticaflow.connectors.sql_normalize import ad_spend_rows  # noqa: E402
 from analyticaflow.integrations.loading import raw_store  # noqa: E402
 from analyticaflow.integrations.models import Integration, SyncRun  # noqa: E402
 from analyticaflow.integrations.platforms import connector_for  # noqa: E402
@@ -133,42 +136,59 @@ def backfill(platform: str, fake, project) -> tuple[tuple[float, float], Integra
     return elapsed, integration, run
 
 
+def timed(action) -> tuple[object, float, float]:
+    """(result, CPU seconds of this process, wall seconds)."""
+    started = time.process_time(), time.perf_counter()
+    result = action()
+    return result, time.process_time() - started[0], time.perf_counter() - started[1]
+
+
+def load_chunks(platform: str, account_id: str, normalized: list, windows: list) -> tuple[int, float, float]:
+    """Each chunk's rows loaded as the job does, into a fresh warehouse file: (rows, CPU s, wall s)."""
+    warehouse = open_warehouse(f"duckdb:///{tempfile.mkdtemp(prefix='af-bench-load-')}/warehouse.duckdb")
+    ad_spend_load(project_id=1, source=platform, account_id="warmup", date_from=TODAY, date_to=TODAY, rows=[],
+                  warehouse=warehouse)  # creates the tables outside the timing
+    loaded, cpu, wall = timed(lambda: sum(
+        ad_spend_load(project_id=1, source=platform, account_id=account_id, date_from=first, date_to=last,
+                      rows=rows, warehouse=warehouse) for rows, (first, last) in zip(normalized, windows, strict=True)))
+    warehouse.close()
+    return loaded, cpu, wall
+
+
 def normalize_and_load(platform: str, integration: Integration, run: SyncRun) -> dict:
-    """Re-normalize the kept raw pages chunk by chunk and load each chunk as the job does, into a fresh file."""
+    """Re-normalize the kept raw pages chunk by chunk and load each chunk as the job does, into a fresh file:
+    with the Python normalizer, then as the sync job does (set-based where the platform has a transform)."""
     connector = connector_for(platform)
     chunks = [raw_store().load(reference) for reference in run.raw_refs]
     windows = [(datetime.fromisoformat(a).date(), datetime.fromisoformat(b).date())
                for a, b in integration.backfill_windows]
     assert len(chunks) == len(windows), (len(chunks), len(windows))
-    started = time.process_time(), time.perf_counter()
-    normalized = [connector.normalize(pages, settings=integration.settings) for pages in chunks]
-    normalize_cpu = time.process_time() - started[0]
-    normalize_wall = time.perf_counter() - started[1]
-    directory = tempfile.mkdtemp(prefix="af-bench-load-")
-    warehouse = open_warehouse(f"duckdb:///{directory}/warehouse.duckdb")
-    ad_spend_load(project_id=1, source=platform, account_id="warmup", date_from=TODAY, date_to=TODAY, rows=[],
-                  warehouse=warehouse)  # creates the tables outside the timing
-    started = time.process_time(), time.perf_counter()
-    loaded = sum(ad_spend_load(project_id=1, source=platform, account_id=integration.account_id, date_from=first,
-                               date_to=last, rows=rows, warehouse=warehouse)
-                 for rows, (first, last) in zip(normalized, windows, strict=True))
-    load_cpu = time.process_time() - started[0]
-    load_wall = time.perf_counter() - started[1]
-    warehouse.close()
+    connector.normalize(chunks[0], settings=integration.settings)  # warm both paths up (imports, DuckDB connection)
+    ad_spend_rows(connector, raw_store().load(run.raw_refs[0]), settings=integration.settings)
+    normalized, normalize_cpu, normalize_wall = timed(
+        lambda: [connector.normalize(pages, settings=integration.settings) for pages in chunks])
+    loaded, load_cpu, load_wall = load_chunks(platform, integration.account_id, normalized, windows)
     rows = [row for chunk in normalized for row in chunk]
     assert loaded == len(rows)
+    chunks = [raw_store().load(reference) for reference in run.raw_refs]  # fresh pages, nothing cached
+    chosen, sync_normalize_cpu, sync_normalize_wall = timed(
+        lambda: [ad_spend_rows(connector, pages, settings=integration.settings) for pages in chunks])
+    set_based = sum(isinstance(item, pa.Table) for item in chosen if len(item))
+    sync_loaded, sync_load_cpu, sync_load_wall = load_chunks(platform, integration.account_id, chosen, windows)
+    assert sync_loaded == len(rows), (sync_loaded, len(rows))
     # Reference: the same rows as one Arrow table into a bare DuckDB table.
     names = column_names(AdSpendRow)
     staged = pa.table({name: [getattr(row, name) for row in rows] for name in names})
-    connection = duckdb.connect(f"{directory}/bare.duckdb")
+    connection = duckdb.connect(f"{tempfile.mkdtemp(prefix='af-bench-bare-')}/bare.duckdb")
     connection.register("staged", staged)
     connection.execute("CREATE TABLE t AS SELECT * FROM staged LIMIT 0")
-    started = time.process_time(), time.perf_counter()
-    connection.execute("INSERT INTO t SELECT * FROM staged")
-    arrow_cpu, arrow_wall = time.process_time() - started[0], time.perf_counter() - started[1]
+    _, arrow_cpu, arrow_wall = timed(lambda: connection.execute("INSERT INTO t SELECT * FROM staged"))
     connection.close()
     return {"rows": len(rows), "normalize_cpu": normalize_cpu, "normalize_wall": normalize_wall,
-            "load_cpu": load_cpu, "load_wall": load_wall, "arrow_cpu": arrow_cpu, "arrow_wall": arrow_wall}
+            "load_cpu": load_cpu, "load_wall": load_wall, "arrow_cpu": arrow_cpu, "arrow_wall": arrow_wall,
+            "sync_normalize_cpu": sync_normalize_cpu, "sync_normalize_wall": sync_normalize_wall,
+            "sync_load_cpu": sync_load_cpu, "sync_load_wall": sync_load_wall, "set_based_chunks": set_based,
+            "chunks_with_rows": sum(1 for item in chosen if len(item))}
 
 
 def rate(rows: int, seconds: float) -> str:
@@ -188,6 +208,7 @@ def main() -> None:
           f"{args.campaigns} campaigns x 365 days; data dir {DATA_DIR}")
     print(f"{'platform':<12} {'backfill s':>10} {'CPU s':>6} {'chunks':>6} {'rows':>8} {'rows/s e2e':>11} "
           f"{'normalize r/s':>14} {'load r/s':>10} {'norm+load r/s':>14} {'arrow ins r/s':>14}  (CPU s; wall in ())")
+    sync_lines = []
     for platform in args.platforms.split(","):
         close_warehouse()
         settings.ANALYTICAFLOW_WAREHOUSE_URL = f"duckdb:///{tempfile.mkdtemp(prefix='af-bench-wh-')}/warehouse.duckdb"
@@ -204,7 +225,20 @@ def main() -> None:
               f"{rate(rows, both_cpu):>14} {rate(rows, figures['arrow_cpu']):>14}"
               f"  ({rate(rows, figures['normalize_wall'])} / {rate(rows, figures['load_wall'])} / "
               f"{rate(rows, both_wall)} / {rate(rows, figures['arrow_wall'])})")
+        sync_cpu = figures["sync_normalize_cpu"] + figures["sync_load_cpu"]
+        sync_wall = figures["sync_normalize_wall"] + figures["sync_load_wall"]
+        sync_lines.append(
+            f"{platform:<12} {figures['set_based_chunks']:>3}/{figures['chunks_with_rows']:<3} "
+            f"{rate(rows, figures['sync_normalize_cpu']):>14} {rate(rows, figures['sync_load_cpu']):>10} "
+            f"{rate(rows, sync_cpu):>14} {sync_cpu and both_cpu / sync_cpu:>13.1f}x "
+            f"{rate(rows, figures['arrow_cpu']):>14}"
+            f" {rows / sync_cpu / 200_000 if sync_cpu else 0:>8.2f}  ({rate(rows, figures['sync_normalize_wall'])} / "
+            f"{rate(rows, figures['sync_load_wall'])} / {rate(rows, sync_wall)})")
         sys.stdout.flush()
+    print("\nAs the sync job normalizes now (set-based where the platform has a transform, else Python):")
+    print(f"{'platform':<12} {'set/all':>7} {'normalize r/s':>14} {'load r/s':>10} {'norm+load r/s':>14} "
+          f"{'vs Python':>14} {'arrow ins r/s':>14} {'vs goal':>8}  (CPU; wall in ())")
+    print("\n".join(sync_lines))
     load = os.getloadavg()
     print(f"load average {load[0]:.1f} at the end; raw pages kept under {Path(DATA_DIR) / 'raw'}")
 
