@@ -176,6 +176,18 @@ def sql_batch(warehouse, platform: str, account_id: str, chunks: list[Chunk], se
     return (*normalize, time.perf_counter() - wall, time.process_time() - cpu)
 
 
+def best_checked(warehouse, variant, platform: str, account_id: str, chunks: list[Chunk], settings, repeats: int,
+                 stored: tuple) -> tuple[float, float, float, float]:
+    """The variant's best run (least CPU); exits unless the warehouse then holds the Python path's count and spend."""
+    best = min((variant(warehouse, platform, account_id, chunks, settings) for _ in range(repeats)),
+               key=lambda run: run[1] + run[3])
+    again = warehouse.query(sql("SELECT count(*), sum(spend) FROM ad_spend_daily WHERE source = {source}",
+                                source=platform))[0]
+    if again != stored:
+        sys.exit(f"{platform}: {variant.__name__} stored {again}, the Python path {stored}")
+    return best
+
+
 def load_plain_duckdb(rows: list[AdSpendRow]) -> tuple[float, float]:
     """CPU seconds of (building an Arrow table from the row objects and inserting it into a bare in-memory DuckDB
     table, the INSERT of that ready table alone)."""
@@ -252,18 +264,8 @@ def main() -> None:
         print("| " + " | ".join(cells) + " |", flush=True)
         if platform in TRANSFORMS:
             settings = connector.validate_settings(None)
-            best = min((sql_path(warehouse, platform, account_id, chunks, settings) for _ in range(args.repeats)),
-                       key=lambda run: run[1] + run[3])
-            again = warehouse.query(sql("SELECT count(*), sum(spend) FROM ad_spend_daily WHERE source = {source}",
-                                        source=platform))[0]
-            if again != stored:
-                sys.exit(f"{platform}: the SQL path stored {again}, the Python path {stored}")
-            batch = min((sql_batch(warehouse, platform, account_id, chunks, settings) for _ in range(args.repeats)),
-                        key=lambda run: run[1] + run[3])
-            again = warehouse.query(sql("SELECT count(*), sum(spend) FROM ad_spend_daily WHERE source = {source}",
-                                        source=platform))[0]
-            if again != stored:
-                sys.exit(f"{platform}: the SQL path in one batch stored {again}, the Python path {stored}")
+            best, batch = (best_checked(warehouse, variant, platform, account_id, chunks, settings, args.repeats,
+                                        stored) for variant in (sql_path, sql_batch))
             batch_cpu = batch[1] + batch[3]
             batches.append(f"| {platform} | {len(chunks)} chunks, {n:,} rows | {n / batch[1]:,.0f} | "
                            f"{n / batch[3]:,.0f} | {n / batch_cpu:,.0f} | {(best[1] + best[3]) / batch_cpu:.2f} | "
