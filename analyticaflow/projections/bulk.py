@@ -19,12 +19,14 @@ The result equals the incremental projector's tables for the same log (tests com
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import pyarrow as pa
 import pyarrow.compute as pc
 
-from analyticaflow.eventlog.contracts import EventLog
+from analyticaflow.eventlog.contracts import EventLog, StoredEvent
 from analyticaflow.projections import derive
 from analyticaflow.projections.event_types import IdentityLink, project
 from analyticaflow.projections.generations import Generation, save_checkpoint, with_changes
@@ -101,6 +103,31 @@ class SetBasedBuild:
                 for statement in self.dialect.create_table(spec, table):
                     warehouse.execute(statement)
         self.loaded_seq = self._saved_seq()
+        # DuckDB derives in SQL from columns; ClickHouse through the Python handlers (as the projector does).
+        columnar = self.dialect.name == "duckdb"
+        self._read_batch = read_columns if columnar else _read_events
+        self._derive = self._load_columns if columnar else self._load_events
+        # The next batch is read from the log in a thread while the warehouse derives the current one.
+        self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="replay-read")
+        self._next: tuple[int, Future] | None = None
+
+    def close(self) -> None:
+        self._reader.shutdown(wait=True, cancel_futures=True)
+        self._next = None
+
+    def _read(self, *, head_seq: int):
+        """The batch after the loaded seq (prefetched when it was asked for), and start reading the one after it."""
+        reader = self._read_batch
+        after = self.loaded_seq
+        if self._next is not None and self._next[0] == after:
+            batch = self._next[1].result()
+        else:
+            batch = reader(self.log, after_seq=after, limit=self.batch)
+        last_seq = _last_seq(batch)
+        self._next = None
+        if last_seq is not None and last_seq < head_seq:
+            self._next = (last_seq, self._reader.submit(reader, self.log, after_seq=last_seq, limit=self.batch))
+        return batch, last_seq
 
     def _saved_seq(self) -> int:
         rows = self.warehouse.query(
@@ -122,17 +149,17 @@ class SetBasedBuild:
     def step(self, *, head_seq: int) -> StepResult:
         """Load the next batch while the log has events after the loaded seq; then finish."""
         if self.loaded_seq < head_seq:
-            return StepResult(self._load(), False)
+            batch, last_seq = self._read(head_seq=head_seq)
+            if last_seq is not None:
+                return StepResult(self._load(batch, last_seq), False)
+        self.close()
         if self.loaded_seq > 0:
             self._finish()
         return StepResult(0, True)
 
-    def _load(self) -> int:
+    def _load(self, batch, last_seq: int) -> int:
         with self.warehouse.transaction():
-            if self.dialect.name == "duckdb":
-                count, last_seq, links = self._load_columns()
-            else:
-                count, last_seq, links = self._load_events()
+            links = self._derive(batch)
             if links:
                 staged = ident(self.projector.prefix + "links")
                 self.warehouse.stage(staged, LINKS, _link_columns(links))
@@ -140,21 +167,19 @@ class SetBasedBuild:
                 self.warehouse.drop_stage(staged)
             self._save_loaded(last_seq)
         self.loaded_seq = last_seq
-        return count
+        return len(batch)
 
-    def _load_columns(self) -> tuple[int, int, list[IdentityLink]]:
+    def _load_columns(self, chunk: pa.Table) -> list[IdentityLink]:
         """DuckDB: the batch derived in SQL by the projector's own statements (the identity map is empty)."""
-        chunk = read_columns(self.log, after_seq=self.loaded_seq, limit=self.batch)
         raw = self.projector.prefix + "raw"
         self.warehouse.stage(raw, RAW_EVENTS, chunk)
         parsed, links = self.projector.parse_columns(raw)
         self.projector.insert_parsed_events(parsed, version=LOAD_VERSION)
         self.warehouse.drop_stage(raw)
-        return chunk.num_rows, pc.max(chunk.column("seq")).as_py(), links
+        return links
 
-    def _load_events(self) -> tuple[int, int, list[IdentityLink]]:
+    def _load_events(self, events: list[StoredEvent]) -> list[IdentityLink]:
         """ClickHouse: the batch through the Python handlers (the reference derivation)."""
-        events = self.log.read(after_seq=self.loaded_seq, limit=self.batch)
         projected = [project(e) for e in events]
         rows = [p.row for p in projected]
         for row in rows:
@@ -164,7 +189,7 @@ class SetBasedBuild:
         self.warehouse.stage(staged, EVENTS, arrow_table(EVENTS, columns))
         self._run(self.dialect.append(EVENTS, self._table(EVENTS), staged, version=LOAD_VERSION))
         self.warehouse.drop_stage(staged)
-        return len(events), events[-1].seq, [link for p in projected for link in p.links]
+        return [link for p in projected for link in p.links]
 
     def _save_loaded(self, seq: int) -> None:
         staged = ident(f"stage_{BULK_LOADS.name}_{self.generation.generation}")
@@ -239,11 +264,12 @@ class SetBasedBuild:
 
     def _sessions_and_touchpoints(self, version: int) -> None:
         timeline = ident(self.projector.prefix + "timeline")
+        events = self._table(EVENTS)
         self._run(
-            self.dialect.materialize(timeline, derive.timeline(self.dialect, events=self._table(EVENTS), anchors=None))
+            self.dialect.materialize(timeline, derive.timeline(self.dialect, events=events, anchors=None, carried=()))
         )
         self._insert(SESSIONS, derive.sessions(timeline=timeline), version)
-        self._insert(TOUCHPOINTS, derive.touchpoints(timeline=timeline), version)
+        self._insert(TOUCHPOINTS, derive.touchpoints(timeline=timeline, events=events, dialect=self.dialect), version)
         self._run(self.dialect.drop_table(timeline))
 
     def _persons(self, version: int) -> None:
@@ -268,6 +294,16 @@ class SetBasedBuild:
             ),
             version,
         )
+
+
+def _read_events(log: EventLog, *, after_seq: int, limit: int) -> list[StoredEvent]:
+    return log.read(after_seq=after_seq, limit=limit)
+
+
+def _last_seq(batch: pa.Table | list[StoredEvent]) -> int | None:
+    if isinstance(batch, pa.Table):
+        return pc.max(batch.column("seq")).as_py() if batch.num_rows else None
+    return batch[-1].seq if batch else None
 
 
 def _link_columns(links: list[IdentityLink]):

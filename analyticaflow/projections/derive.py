@@ -77,17 +77,21 @@ def anchors(dialect: Dialect, *, affected: str, sessions: str) -> Sql:
     )
 
 
-def timeline(dialect: Dialect, *, events: str, anchors: str | None) -> Sql:
+def timeline(
+    dialect: Dialect, *, events: str, anchors: str | None, carried: tuple[str, ...] = TIMELINE_COLUMNS
+) -> Sql:
     """The affected persons' events from their anchor on, with session ids and running page counts.
 
-    ``anchors`` None: every person's events from the first (a set-based rebuild)."""
+    ``anchors`` None: every person's events from the first (a set-based rebuild). ``carried``: the events
+    columns that come along (a rebuild carries none and :func:`touchpoints` fetches them for its few rows)."""
     order = "ORDER BY e.event_datetime, e.seq"
     window = f"PARTITION BY e.project_id, e.person_id {order}"
     running = (
         "PARTITION BY project_id, person_id ORDER BY event_datetime, seq "
         "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
     )
-    carried = ", ".join(ident(c) for c in TIMELINE_COLUMNS)
+    from_events = "".join(f", e.{ident(c)}" for c in carried)
+    carried = "".join(f", {ident(c)}" for c in carried)
     gap = f"{dialect.epoch_micros('event_datetime')} - {dialect.epoch_micros('prev_at')}"
     if anchors is None:
         scope, pages_before = "WHERE e.person_id IS NOT NULL", "0"
@@ -100,22 +104,22 @@ def timeline(dialect: Dialect, *, events: str, anchors: str | None) -> Sql:
     return Sql(
         f"""
         WITH ev AS (
-            SELECT e.project_id, e.person_id, e.seq, e.event_datetime, e.event_type, {pages_before} AS pages_before,
-                   {", ".join("e." + ident(c) for c in TIMELINE_COLUMNS)},
+            SELECT e.project_id, e.person_id, e.seq, e.event_datetime, e.event_type,
+                   {pages_before} AS pages_before{from_events},
                    {dialect.previous("e.event_datetime", window)} AS prev_at
             FROM {dialect.read_as(events, "e")}
             {scope}
         ), marked AS (
-            SELECT project_id, person_id, seq, event_datetime, event_type, pages_before, {carried},
+            SELECT project_id, person_id, seq, event_datetime, event_type, pages_before{carried},
                    CASE WHEN prev_at IS NULL OR {gap} > {SESSION_GAP_MICROS} THEN 1 ELSE 0 END AS is_start
             FROM ev
         ), numbered AS (
-            SELECT project_id, person_id, seq, event_datetime, event_type, {carried}, is_start,
+            SELECT project_id, person_id, seq, event_datetime, event_type{carried}, is_start,
                    sum(is_start) OVER ({running}) AS session_no,
                    pages_before + sum(CASE WHEN event_type = 'page' THEN 1 ELSE 0 END) OVER ({running}) AS page_no
             FROM marked
         )
-        SELECT project_id, person_id, seq, event_datetime, event_type, {carried}, is_start, page_no,
+        SELECT project_id, person_id, seq, event_datetime, event_type{carried}, is_start, page_no,
                max(is_start * seq) OVER (PARTITION BY project_id, person_id, session_no) AS session_id
         FROM numbered
         """
@@ -136,7 +140,19 @@ def sessions(*, timeline: str) -> Sql:
     )
 
 
-def touchpoints(*, timeline: str) -> Sql:
+def touchpoints(*, timeline: str, events: str | None = None, dialect: Dialect | None = None) -> Sql:
+    """The touchpoints of ``timeline``; with ``events``, a timeline without carried columns: the touchpoint rows
+    take them from their events row."""
+    source = ident(timeline)
+    if events is not None:
+        fetched = ", ".join(f"e.{ident(c)} AS {ident(c)}" for c in TIMELINE_COLUMNS)
+        source = (
+            "(SELECT t.project_id AS project_id, t.person_id AS person_id, t.seq AS seq, t.session_id AS session_id, "
+            "t.event_datetime AS event_datetime, t.event_type AS event_type, t.is_start AS is_start, "
+            f"t.page_no AS page_no, {fetched} FROM {ident(timeline)} AS t "
+            f"INNER JOIN {dialect.read_as(events, 'e')} ON t.project_id = e.project_id AND t.seq = e.seq "
+            "WHERE t.event_type = 'page' AND (t.is_start = 1 OR t.page_no = 1)) AS p"
+        )
     return Sql(
         f"""
         SELECT project_id, person_id, seq, message_id, session_id,
@@ -146,7 +162,7 @@ def touchpoints(*, timeline: str) -> Sql:
                gclid, fbclid, yclid, twclid, referrer, referrer_domain,
                page_url AS landing_url, page_path AS landing_path,
                CASE WHEN page_no = 1 THEN 1 ELSE 0 END AS is_first_page
-        FROM {ident(timeline)}
+        FROM {source}
         WHERE event_type = 'page' AND (is_start = 1 OR page_no = 1)
         """
     )

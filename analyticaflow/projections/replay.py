@@ -177,7 +177,12 @@ class ReplayJob:
         progress = self.progress
         if self._bulk is None:
             self._bulk = bulk.SetBasedBuild(self.warehouse, self.log, self.building, batch=self.bulk_batch)
-        result = self._bulk.step(head_seq=head)
+        try:
+            result = self._bulk.step(head_seq=head)
+        except BaseException:
+            self._bulk.close()
+            self._bulk = None
+            raise
         progress.events_applied += result.events
         progress.checkpoint_seq = self._bulk.loaded_seq
         if result.finished:
