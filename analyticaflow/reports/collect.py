@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -25,7 +26,7 @@ from analyticaflow.reports.currency import RateBook, Uncovered, missing_rate_war
 from analyticaflow.reports.customers import first_orders_refresh
 from analyticaflow.reports.facts import CREDIT_ROWS, FACT_SOURCES, STAGE_KEYS, FactInput, FactSql
 from analyticaflow.reports.periods import Period
-from analyticaflow.reports.query import ReportQuery
+from analyticaflow.reports.query import Filters, ReportQuery
 from analyticaflow.reports.sqlparts import Params, bound
 from analyticaflow.reports.touches import NO_TOUCH, CampaignCatalog, TouchCombo, TouchGroup
 from analyticaflow.warehouse.backends import Warehouse
@@ -83,6 +84,12 @@ def arrow_records(table: pa.Table) -> list[dict[str, Any]]:
     return table.to_pylist()
 
 
+def stage_table(spec: TableSpec, columns: dict[str, list[Any]]) -> pa.Table:
+    schema = pa.schema([pa.field(c.name, STAGE_TYPES.get(c.type, pa.float64()), nullable=c.nullable)
+                        for c in spec.columns])
+    return pa.Table.from_arrays([pa.array(columns[f.name], type=f.type) for f in schema], schema=schema)
+
+
 _PERIODS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="report-period")
 
 
@@ -96,10 +103,10 @@ class Scratch:
         self.tables: list[str] = []
 
     def stage(self, spec: TableSpec, columns: dict[str, list[Any]]) -> str:
+        return self.stage_table(spec, stage_table(spec, columns))
+
+    def stage_table(self, spec: TableSpec, data: pa.Table) -> str:
         name = f"{spec.name}_{self.token}_{len(self.stages)}"
-        schema = pa.schema([pa.field(c.name, STAGE_TYPES.get(c.type, pa.float64()), nullable=c.nullable)
-                            for c in spec.columns])
-        data = pa.Table.from_arrays([pa.array(columns[f.name], type=f.type) for f in schema], schema=schema)
         self.warehouse.stage(name, spec, data)
         self.stages.append(name)
         return name
@@ -149,21 +156,8 @@ class ReportRun:
         """The touch-group relation of the given touchpoint combinations (and of those with an id in the derived
         order touches), with the combinations that fail the report's filters left out (so inner joins drop
         their rows)."""
-        catalog, filters, ids = self.catalog(), self.query.filters, ids or {}
-        columns: dict[str, list[Any]] = {name: [] for name in TOUCH_GROUPS_STAGE.column_names}
-        for combo in sorted({NO_TOUCH, *combos, *ids},
-                            key=lambda c: (c.source, c.medium, c.campaign, c.channel, c.click)):
-            group = catalog.group(combo)
-            if not filters.admits(source=group.source, account_id=group.account_id,
-                                  campaign_id=group.campaign_id, channel=group.channel):
-                continue
-            for name, value in zip(STAGE_KEYS, (combo.source, combo.medium, combo.campaign, combo.channel,
-                                                combo.click), strict=True):
-                columns[name].append(value)
-            for name, value in _group_columns(group).items():
-                columns[name].append(value)
-            columns["k_combo"].append(ids.get(combo))
-        return scratch.stage(TOUCH_GROUPS_STAGE, columns)
+        return scratch.stage_table(TOUCH_GROUPS_STAGE, touch_groups_table(
+            self.catalog(), self.query.filters, frozenset(combos), ids or {}))
 
     def _credit_stage(self, scratch: Scratch, period: Period) -> str | None:
         """The credit rows of an attribution model computed outside SQL, staged for the period."""
@@ -308,20 +302,26 @@ class ReportRun:
         if not money:  # the fact's rows carry money even when none of it is asked: keep the same rows
             select.append(f"sum(f.{next(iter(built.money.values()))}) AS money__")
         text = f"SELECT {', '.join(select)} FROM ({built.relation}) AS f GROUP BY {', '.join(group_by)}"
-        records = arrow_records(self.warehouse.query_arrow(bound(text, params.values)))
+        table = self.warehouse.query_arrow(bound(text, params.values))
+        currencies = table.column("currency").to_pylist()
         rates = {currency: self.rates.constant_rate(currency, period.date_from, period.date_to)
-                 for currency in {r["currency"] for r in records}}
+                 for currency in set(currencies)}
         if any(rate is None for rate in rates.values()):
             return False
+        rows = table.num_rows
+        group_keys = list(zip(*([value or None for value in table.column(name).to_pylist()] for name in keys),
+                              strict=True)) if keys else [()] * rows
+        buckets = table.column("bucket").to_pylist() if query.granularity else [None] * rows
+        counted = [(part, table.column(part).to_pylist()) for part in needed if part in built.aggregates]
+        amounts = [(part, table.column(part).to_pylist()) for part in money]
         cells: dict[tuple[GroupKey, date | None], dict[str, Any]] = {}
-        for record in records:
-            cell = cells.setdefault((tuple(record[name] or None for name in keys), record.get("bucket")), {})
-            rate = rates[record["currency"]]
-            for part in needed:
-                if part in built.aggregates:
-                    cell[part] = cell.get(part, 0) + (record[part] or 0)
-            for part in money:
-                cell[part] = cell.get(part, Decimal(0)) + Decimal(record[part] or 0) * rate
+        for row in range(rows):
+            cell = cells.setdefault((group_keys[row], buckets[row]), {})
+            for part, values in counted:
+                cell[part] = cell.get(part, 0) + (values[row] or 0)
+            rate = rates[currencies[row]]
+            for part, values in amounts:
+                cell[part] = cell.get(part, Decimal(0)) + Decimal(values[row] or 0) * rate
         for where, values in cells.items():
             result.cells.setdefault(where, {}).update(
                 {part: plain(value, money=PARTS[part].money) for part, value in values.items()})
@@ -369,6 +369,42 @@ class ReportRun:
                 result.totals.setdefault(bucket, {}).update(values)
             else:
                 result.cells.setdefault((key, bucket), {}).update(values)
+
+
+_touch_groups_guard = threading.Lock()
+_touch_groups: OrderedDict[tuple, tuple[CampaignCatalog, pa.Table]] = OrderedDict()
+TOUCH_GROUP_TABLES_KEPT = 64
+
+
+def touch_groups_table(catalog: CampaignCatalog, filters: Filters, combos: frozenset[TouchCombo],
+                       ids: dict[TouchCombo, int]) -> pa.Table:
+    """The rows of the touch-group stage (see ``ReportRun.stage_touch_groups``). Kept per catalog, filters and
+    combinations: a dashboard's reports, and both periods of a comparison, stage the same rows. The derived order
+    touches' ids only grow (an id never changes its combination), so their count and highest id name them."""
+    key = (id(catalog), filters, combos, len(ids), max(ids.values(), default=0))
+    with _touch_groups_guard:
+        kept = _touch_groups.get(key)
+        if kept is not None and kept[0] is catalog:
+            _touch_groups.move_to_end(key)
+            return kept[1]
+    columns: dict[str, list[Any]] = {name: [] for name in TOUCH_GROUPS_STAGE.column_names}
+    for combo in sorted({NO_TOUCH, *combos, *ids}, key=lambda c: (c.source, c.medium, c.campaign, c.channel, c.click)):
+        group = catalog.group(combo)
+        if not filters.admits(source=group.source, account_id=group.account_id,
+                              campaign_id=group.campaign_id, channel=group.channel):
+            continue
+        for name, value in zip(STAGE_KEYS, (combo.source, combo.medium, combo.campaign, combo.channel, combo.click),
+                               strict=True):
+            columns[name].append(value)
+        for name, value in _group_columns(group).items():
+            columns[name].append(value)
+        columns["k_combo"].append(ids.get(combo))
+    table = stage_table(TOUCH_GROUPS_STAGE, columns)
+    with _touch_groups_guard:
+        _touch_groups[key] = (catalog, table)
+        while len(_touch_groups) > TOUCH_GROUP_TABLES_KEPT:
+            _touch_groups.popitem(last=False)
+    return table
 
 
 def _group_columns(group: TouchGroup) -> dict[str, str]:
