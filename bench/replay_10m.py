@@ -2,12 +2,16 @@
 memory).
 
     .venv/bin/python bench/replay_10m.py [--events 10000000] [--chunk-size 200000] [--memory-limit 2GB]
+        [--mode set-based|incremental]
 
 Setup (not timed): the log file is generated once with the bulk path of bench/projection_events.py, and the
 served generation is marked current at the log's head without data, so the timed part is exactly the replay:
-rebuild every projection from seq 0 into generation 2, chunk by chunk, then swap. The replay streams: one
-chunk of raw rows in Python at a time, DuckDB capped by ``memory_limit``; the peak RSS of the process is
-reported. Reference, measured in the same run: one pass reading the whole log with the same column reader
+rebuild every projection from seq 0 into generation 2, then swap. ``set-based`` (the default, what
+``analyticaflow replay`` does for a whole-log replay): every event loaded in batches of ``--chunk-size``, then
+identities, orders, sessions, touchpoints and persons built in one pass each (projections/bulk.py);
+``incremental``: the projector's chunk-by-chunk path. The replay streams: one batch of raw rows in Python at a
+time (and the next one being read), DuckDB capped by ``memory_limit``; the peak RSS of the process is reported.
+Reference, measured in the same run: one pass reading the whole log with the same column reader
 (the physical bound of reading the store).
 """
 
@@ -39,6 +43,7 @@ def main() -> None:
     parser.add_argument("--chunk-size", type=int, default=200_000)
     parser.add_argument("--memory-limit", default="2GB")
     parser.add_argument("--log", type=Path, default=Path(tempfile.gettempdir()) / "af-bench-replay.sqlite3")
+    parser.add_argument("--mode", choices=("set-based", "incremental"), default="set-based")
     args = parser.parse_args()
     generated = ensure_log(args.log, args.events)
     print(f"{args.events} events in {args.log} (generated in {generated:.1f}s; 0 = reused)", flush=True)
@@ -58,11 +63,26 @@ def main() -> None:
         warehouse = open_warehouse(f"duckdb:///{directory}/warehouse.duckdb?memory_limit={args.memory_limit}")
         served = ensure_schema(warehouse)
         save_checkpoint(warehouse, with_changes(served, checkpoint_seq=log.last_seq()))
-        job = ReplayJob(warehouse=warehouse, log=log, request_id="bench", chunk_size=args.chunk_size)
+        set_based = args.mode == "set-based"
+        job = ReplayJob(
+            warehouse=warehouse,
+            log=log,
+            request_id="bench",
+            chunk_size=args.chunk_size,
+            set_based=set_based,
+            bulk_batch=args.chunk_size,
+        )
         last_report = [time.perf_counter()]
+        phases: dict[str, float] = {}
 
         def report(progress) -> None:
             now = time.perf_counter()
+            if set_based and progress.checkpoint_seq >= args.events and "loaded" not in phases:
+                phases["loaded"] = now - started
+                print(f"  {now - started:6.0f}s every event loaded, RSS {peak_rss_mb():.0f} MB", flush=True)
+            if set_based and job.building.checkpoint_seq > 0 and "finished" not in phases:
+                phases["finished"] = now - started
+                print(f"  {now - started:6.0f}s set-based build finished, RSS {peak_rss_mb():.0f} MB", flush=True)
             if now - last_report[0] >= 10:
                 last_report[0] = now
                 print(f"  {now - started:6.0f}s seq {progress.checkpoint_seq:,} RSS {peak_rss_mb():.0f} MB", flush=True)
@@ -81,7 +101,7 @@ def main() -> None:
     print(f"{'scenario':<42}{'events':>12}{'wall s':>8}{'events/s':>10}{'cpu s':>8}{'events/cpu-s':>13}{'ratio':>7}")
     for label, wall, used in (
         ("reference: read the whole log", read_seconds, read_cpu),
-        ("replay: rebuild all projections + swap", replay_seconds, replay_cpu),
+        (f"replay ({args.mode}): rebuild all + swap", replay_seconds, replay_cpu),
     ):
         print(
             f"{label:<42}{args.events:>12,}{wall:>8.1f}{args.events / wall:>10,.0f}{used:>8.1f}"

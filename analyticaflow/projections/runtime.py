@@ -146,6 +146,7 @@ class ProjectorService:
             request_id=request["request_id"],
             project_id=request.get("project_id"),
             chunk_size=self.replay_chunk_size,
+            bulk_batch=self.replay_chunk_size,
         )
         logger.info("replay %s requested (project %s)", request["request_id"], request.get("project_id"))
 

@@ -53,7 +53,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--project", type=int, dest="project_id", help="rebuild only this project's rows")
         parser.add_argument("--status", action="store_true", help="show served vs code versions and lag, then exit")
-        parser.add_argument("--chunk-size", type=int, default=100_000, help="events per chunk (run here only)")
+        parser.add_argument("--chunk-size", type=int, default=100_000, help="events per chunk or batch (run here)")
         parser.add_argument("--no-wait", action="store_true", help="hand the replay to the server and return")
 
     def handle(self, *args, project_id, status, chunk_size, no_wait, **options) -> None:
@@ -124,7 +124,14 @@ class Command(BaseCommand):
 
     def _run_here(self, project_id: int | None, chunk_size: int) -> None:
         warehouse, log = self._open()
-        job = ReplayJob(warehouse=warehouse, log=log, request_id="cli", project_id=project_id, chunk_size=chunk_size)
+        job = ReplayJob(
+            warehouse=warehouse,
+            log=log,
+            request_id="cli",
+            project_id=project_id,
+            chunk_size=chunk_size,
+            bulk_batch=chunk_size,
+        )
         last = [0.0]
 
         def report(progress) -> None:
