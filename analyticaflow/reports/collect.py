@@ -27,6 +27,7 @@ from analyticaflow.reports.customers import first_orders_refresh
 from analyticaflow.reports.facts import CREDIT_ROWS, FACT_SOURCES, STAGE_KEYS, FactInput, FactSql
 from analyticaflow.reports.periods import Period
 from analyticaflow.reports.query import Filters, ReportQuery
+from analyticaflow.reports.spend import spend_days_refresh
 from analyticaflow.reports.sqlparts import Params, bound
 from analyticaflow.reports.touches import NO_TOUCH, CampaignCatalog, TouchCombo, TouchGroup
 from analyticaflow.warehouse.backends import Warehouse
@@ -193,6 +194,8 @@ class ReportRun:
             orders = any(PARTS[p].fact == "orders" for p in parts)
             if orders:
                 order_touches_refresh(warehouse=self.warehouse, project_id=self.query.project_id)
+            if any(PARTS[p].fact == "ad_spend" for p in parts):
+                spend_days_refresh(warehouse=self.warehouse, project_id=self.query.project_id)
             if "new_customers" in parts and self._order_touches(self.query.needs_touch_groups) is None:
                 first_orders_refresh(warehouse=self.warehouse, project_id=self.query.project_id)
             if self.query.needs_touch_groups:
@@ -267,9 +270,9 @@ class ReportRun:
         if not built.coverage:
             return None
         reporting = params.add(self.query.currency, "reporting")
-        text = (f"SELECT c.currency, c.day, count(*), sum(c.amount) FROM ({built.coverage}) AS c "
+        text = (f"SELECT c.currency, c.day, sum(c.source_rows), sum(c.amount) FROM ({built.coverage}) AS c "
                 f"WHERE c.currency != {reporting} GROUP BY c.currency, c.day")
-        foreign = [Uncovered(currency, day, rows, amount or 0)
+        foreign = [Uncovered(currency, day, int(rows), amount or 0)
                    for currency, day, rows, amount in self.warehouse.query(bound(text, params.values))]
         if not foreign:
             return None

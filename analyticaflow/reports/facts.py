@@ -19,6 +19,7 @@ from analyticaflow.reports.credits import ORDER_TOUCHES
 from analyticaflow.reports.customers import first_orders_in
 from analyticaflow.reports.periods import ONE_DAY, Period
 from analyticaflow.reports.query import Filters
+from analyticaflow.reports.spend import SPEND_DAYS
 from analyticaflow.reports.sqlparts import Params, local_day, touch_columns
 from analyticaflow.warehouse.dialects import Dialect
 from analyticaflow.warehouse.schema import FLOAT, TEXT, TableSpec, col
@@ -56,7 +57,7 @@ class FactSql:
     relation: str
     aggregates: dict[str, str] = field(default_factory=dict)  # part → aggregate over ``f``
     money: dict[str, str] = field(default_factory=dict)  # part → ``f`` column holding the amount
-    coverage: str | None = None  # (currency, day, amount) rows to check for exchange rates
+    coverage: str | None = None  # (currency, day, amount, source_rows) rows to check for exchange rates
 
 
 def _touch_join(touch_groups: str, left: str) -> str:
@@ -111,8 +112,8 @@ class AdSpend:
                    '' AS g_campaign_name, {channel} AS g_channel, a.date AS day, a.currency AS currency,
                    a.spend AS v_spend, a.impressions AS v_impressions, a.clicks AS v_clicks,
                    a.platform_conversions AS v_platform_conversions,
-                   a.platform_conversion_value AS v_platform_conversion_value
-            FROM ad_spend_daily AS a
+                   a.platform_conversion_value AS v_platform_conversion_value, a.source_rows AS v_rows
+            FROM {fi.dialect.read_as(SPEND_DAYS.name, "a")}
             WHERE {" AND ".join(conditions)}
         """
         return FactSql(
@@ -120,7 +121,8 @@ class AdSpend:
             aggregates={"impressions": "sum(f.v_impressions)", "clicks": "sum(f.v_clicks)",
                         "platform_conversions": "sum(f.v_platform_conversions)"},
             money={"spend": "v_spend", "platform_conversion_value": "v_platform_conversion_value"},
-            coverage=f"SELECT f.currency AS currency, f.day AS day, f.v_spend AS amount FROM ({relation}) AS f",
+            coverage=(f"SELECT f.currency AS currency, f.day AS day, f.v_spend AS amount, f.v_rows AS source_rows "
+                      f"FROM ({relation}) AS f"),
         )
 
 
@@ -168,7 +170,8 @@ class Orders:
             relation,
             aggregates={"orders": "sum(f.v_orders)", "new_customers": "sum(f.v_new_customers)"},
             money={"revenue": "v_revenue"},
-            coverage=f"SELECT c.currency AS currency, c.day AS day, c.v_revenue AS amount FROM ({every}) AS c",
+            coverage=(f"SELECT c.currency AS currency, c.day AS day, c.v_revenue AS amount, 1 AS source_rows "
+                      f"FROM ({every}) AS c"),
         )
 
     def rows(self, fi: FactInput, params: Params) -> str:
@@ -229,8 +232,8 @@ class Orders:
             relation,
             aggregates={"orders": "sum(f.v_orders)", "new_customers": "sum(f.v_new_customers)"},
             money={"revenue": "v_revenue"},
-            coverage=(f"SELECT c.currency AS currency, c.day AS day, c.value_weight * c.revenue AS amount "
-                      f"FROM {rows} AS c"),
+            coverage=(f"SELECT c.currency AS currency, c.day AS day, c.value_weight * c.revenue AS amount, "
+                      f"1 AS source_rows FROM {rows} AS c"),
         )
 
 
@@ -314,8 +317,8 @@ class WebSessions:
             aggregates={"ga4_sessions": "sum(f.v_ga4_sessions)", "ga4_users": "sum(f.v_ga4_users)",
                         "ga4_new_users": "sum(f.v_ga4_new_users)", "ga4_conversions": "sum(f.v_ga4_conversions)"},
             money={"ga4_revenue": "v_ga4_revenue"},
-            coverage=(f"SELECT f.currency AS currency, f.day AS day, f.v_ga4_revenue AS amount "
-                      f"FROM ({relation}) AS f"),
+            coverage=(f"SELECT f.currency AS currency, f.day AS day, f.v_ga4_revenue AS amount, "
+                      f"1 AS source_rows FROM ({relation}) AS f"),
         )
 
 
@@ -378,7 +381,8 @@ class CrmDeals:
             relation,
             aggregates={"deals": "sum(f.v_deals)", "won_deals": "sum(f.v_won_deals)"},
             money={"won_value": "v_won_value"},
-            coverage=f"SELECT f.currency AS currency, f.day AS day, f.v_won_value AS amount FROM ({relation}) AS f",
+            coverage=(f"SELECT f.currency AS currency, f.day AS day, f.v_won_value AS amount, 1 AS source_rows "
+                      f"FROM ({relation}) AS f"),
         )
 
 
