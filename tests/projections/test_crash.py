@@ -51,13 +51,19 @@ def run_child(kind: str, directory: Path, log_path: Path, *, rng: random.Random 
     return process.returncode
 
 
-@pytest.mark.parametrize("kind", WAREHOUSE_KINDS)
-def test_killing_the_projector_at_random_points_changes_nothing(kind, tmp_path):
-    log_path = tmp_path / "events.sqlite3"
+def write_log(directory: Path, kind: str, *, seed: int) -> tuple[Path, int]:
+    """A SQLite log of a generated shop stream; its path and last seq."""
+    log_path = directory / "events.sqlite3"
     log = SqliteEventLog(log_path)
-    log.append(generated_stream(11, events=EVENTS[kind], people=50, unknown_types=False))
+    log.append(generated_stream(seed, events=EVENTS[kind], people=50, unknown_types=False))
     last_seq = log.last_seq()
     log.close()
+    return log_path, last_seq
+
+
+@pytest.mark.parametrize("kind", WAREHOUSE_KINDS)
+def test_killing_the_projector_at_random_points_changes_nothing(kind, tmp_path):
+    log_path, last_seq = write_log(tmp_path, kind, seed=11)
     rng = random.Random(kind)
     crashed, kills = tmp_path / "crashed", 0
     for _ in range(KILLS[kind]):
@@ -89,11 +95,7 @@ def replay_command(kind: str, directory: Path, log_path: Path, batch: int) -> li
 
 @pytest.mark.parametrize("kind", WAREHOUSE_KINDS)
 def test_killing_a_set_based_replay_leaves_the_served_tables_and_a_rerun_completes_it(kind, tmp_path):
-    log_path = tmp_path / "events.sqlite3"
-    log = SqliteEventLog(log_path)
-    log.append(generated_stream(12, events=EVENTS[kind], people=50, unknown_types=False))
-    last_seq = log.last_seq()
-    log.close()
+    log_path, last_seq = write_log(tmp_path, kind, seed=12)
     directory = tmp_path / "warehouse"
     assert run_child(kind, directory, log_path, rng=None, last_seq=0) == 0  # the served generation, caught up
     warehouse = open_kind(kind, str(directory))
