@@ -13,6 +13,7 @@
    transform where the platform has one — Meta Ads, Google Ads — with the Python normalizer as fallback).
 
     PYTHONPATH=. .venv/bin/python bench/backfill_365.py [--campaigns 300] [--platforms meta_ads,google_ads,...]
+        [--python-normalizer]   # the sync jobs without the SQL transforms, for comparison
 
 Report jobs (X, Yahoo) are polled through a clock that sleeps 1/1000 of the requested wait: the fakes finish a
 job after two or three polls, real platforms after minutes, which is not the product's cost.
@@ -48,6 +49,7 @@ from django.core.management import call_command  # noqa: E402
 
 from analyticaflow.accounts import services as accounts  # noqa: E402
 from analyticaflow.channeldata.services import ad_spend_load  # noqa: E402
+from analyticaflow.connectors import sql_normalize  # noqa: E402
 from analyticaflow.connectors.credentials import Credentials  # noqa: E402
 from analyticaflow.connectors.rows import AdSpendRow, column_names  # noqa: E402
 from analyticaflow.connectors.secret import Secret  # noqa: E402
@@ -199,13 +201,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--campaigns", type=int, default=300)
     parser.add_argument("--platforms", default="meta_ads,google_ads,twitter_ads,yahoo_ads")
+    parser.add_argument("--python-normalizer", action="store_true",
+                        help="switch the SQL transforms off: the sync jobs normalize in Python only")
     args = parser.parse_args()
+    if args.python_normalizer:
+        sql_normalize.TRANSFORMS = {}
     call_command("migrate", verbosity=0)
     owner = accounts.user_create(email="bench@shop.test", password="a-long-enough-password", is_admin=False)
     project = accounts.project_create(owner=owner, name="Bench", timezone_name="UTC", currency="USD")
     load = os.getloadavg()
     print(f"machine: {os.cpu_count()} cores, load average {load[0]:.1f} at the start; "
-          f"{args.campaigns} campaigns x 365 days; data dir {DATA_DIR}")
+          f"{args.campaigns} campaigns x 365 days; data dir {DATA_DIR}"
+          + ("; SQL transforms switched off" if args.python_normalizer else ""))
     print(f"{'platform':<12} {'backfill s':>10} {'CPU s':>6} {'chunks':>6} {'rows':>8} {'rows/s e2e':>11} "
           f"{'normalize r/s':>14} {'load r/s':>10} {'norm+load r/s':>14} {'arrow ins r/s':>14}  (CPU s; wall in ())")
     sync_lines = []
