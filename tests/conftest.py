@@ -1,27 +1,10 @@
 from __future__ import annotations
 
-import os
-
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from tests.factories import PASSWORD, make_project, make_user
-
-
-@pytest.fixture(scope="session")
-def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
-    """On SQLite the test database is a file in the session's data dir, in WAL mode like the product's.
-
-    Django's default, a shared-cache in-memory database, answers "table is locked" at once, without the
-    busy timeout, whenever a worker thread (Celery, a live server) holds a write: the product never runs so.
-    """
-    from django.conf import settings
-
-    default = settings.DATABASES["default"]
-    if default["ENGINE"].endswith("sqlite3"):
-        data_dir = os.environ["ANALYTICAFLOW_DATA_DIR"]
-        default.setdefault("TEST", {})["NAME"] = os.path.join(data_dir, "test-metadata.sqlite3")
 
 
 @pytest.fixture(autouse=True)

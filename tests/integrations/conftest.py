@@ -115,7 +115,10 @@ def follow_provider(authorize_url: str) -> str:
 
 def link_account(*, client, browser: Client, project, case, settings_data=None, sync_hour: int = 6,
                  run_jobs: bool = True) -> dict:
-    """The whole link: create → provider → callback → pick the case's account → (run the backfill)."""
+    """The whole link: create → provider → callback → pick the case's account → (run the backfill).
+
+    Returns the integration as read after the backfill; with ``run_jobs=False`` (the jobs may be running in a
+    worker meanwhile) the integration as created."""
     created = client.post(f"/api/v1/projects/{project.id}/integrations",
                           {"type": case.platform, "settings": settings_data or case.settings_data,
                            "sync_hour": sync_hour}, format="json")
@@ -127,6 +130,7 @@ def link_account(*, client, browser: Client, project, case, settings_data=None, 
     chosen = client.post(f"/api/v1/projects/{project.id}/integrations/{body['id']}/accounts",
                          {"account_ids": [case.account_id]}, format="json")
     assert chosen.status_code == 201, chosen.content
-    if run_jobs:
-        jobs_run_until_idle()
+    if not run_jobs:
+        return body
+    jobs_run_until_idle()
     return client.get(f"/api/v1/projects/{project.id}/integrations/{body['id']}").json()

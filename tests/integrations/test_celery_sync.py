@@ -10,7 +10,7 @@ from django.utils import timezone
 from analyticaflow.integrations.models import Integration, SyncRun
 from tests.integrations.conftest import link_account
 from tests.integrations.support import FIRST_DAY, LAST_DAY
-from tests.jobs.celery_support import celery_beat, celery_worker, use_celery, wait_until
+from tests.jobs.celery_support import celery_beat, celery_worker, retry_while_locked, use_celery, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,7 +29,8 @@ def test_backfill_and_daily_sync_on_celery(meta_fake, settings, redis_url, api_a
         assert integration.backfill_percent == 100 and integration.backfill_rows == 30
 
         # The integration's hour has come: beat's tick queues the daily sync and a worker runs it.
-        Integration.objects.filter(id=body["id"]).update(next_sync_at=timezone.now() - timedelta(seconds=1))
+        retry_while_locked(lambda: Integration.objects.filter(id=body["id"]).update(
+            next_sync_at=timezone.now() - timedelta(seconds=1)))
         with celery_beat(app):
             wait_until(lambda: SyncRun.objects.filter(integration_id=body["id"], kind="daily", status="ok").exists(),
                        what="the daily sync ran")

@@ -53,6 +53,15 @@ def holds(condition: Callable[[], bool]) -> bool:
         return False
 
 
+def retry_while_locked(write: Callable[[], object], *, timeout: float = 30.0) -> None:
+    """Run ``write``, again while the in-memory test database is locked by a worker thread."""
+    started = time.monotonic()
+    while not holds(lambda: write() or True):
+        if time.monotonic() - started > timeout:
+            raise AssertionError(f"the test database stayed locked for {timeout}s")
+        time.sleep(0.1)
+
+
 def wait_until(condition: Callable[[], bool], *, timeout: float = 60.0, what: str = "condition") -> None:
     started = time.monotonic()
     while not holds(condition):
