@@ -155,6 +155,8 @@ class WriteMarks:
 
     def writes(self, text: str) -> bool:
         """Whether ``text`` may change data others read (and, for scratch relations, note their names)."""
+        if ";" in text.strip().rstrip(";"):  # several statements (or a literal semicolon): count it
+            return True
         if _READING.match(text) or (_WITH.match(text) and not _WITH_WRITE.match(text)):
             return False
         created = _CREATE_TEMP.match(text)

@@ -68,6 +68,13 @@ def test_every_write_statement_makes_the_next_read_fresh(duck, write):
     assert count(duck) == 2
 
 
+def test_several_statements_in_one_text_count_even_when_the_first_only_reads(duck):
+    assert count(duck) == 1
+    behind_its_back(duck, "INSERT INTO things VALUES ('a', 2)")
+    duck.execute("SELECT 1; UPDATE things SET n = n + 1")
+    assert count(duck) == 2
+
+
 def test_writes_through_query_arrow_count_too(duck):
     assert count(duck) == 1
     behind_its_back(duck, "INSERT INTO things VALUES ('a', 2)")
