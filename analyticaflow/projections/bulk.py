@@ -73,6 +73,27 @@ def applies_to(generation: Generation) -> bool:
     return generation.project_id is None and generation.checkpoint_seq == 0
 
 
+def loaded_seq(warehouse: Warehouse, generation: int) -> int:
+    """How far a set-based build of ``generation`` has loaded the log (0: none, or not built set-based)."""
+    dialect = warehouse.dialect
+    for statement in dialect.create_table(BULK_LOADS, BULK_LOADS.name):
+        warehouse.execute(statement)
+    rows = warehouse.query(
+        Sql(
+            f"SELECT loaded_seq FROM {dialect.read(BULK_LOADS.name)} WHERE generation = {{generation}}",
+            {"generation": int(generation)},
+        )
+    )
+    return rows[0][0] if rows else 0
+
+
+def ensure_tables(warehouse: Warehouse, generation: int) -> None:
+    with warehouse.transaction():
+        for spec, table in ((BULK_LOADS, BULK_LOADS.name), (LINKS, links_table(generation))):
+            for statement in warehouse.dialect.create_table(spec, table):
+                warehouse.execute(statement)
+
+
 def drop_scratch(warehouse: Warehouse, generation: int) -> None:
     """Remove what a set-based build of ``generation`` left (after its finish, or when it is abandoned)."""
     for statement in warehouse.dialect.drop_table(links_table(generation)):
@@ -98,11 +119,8 @@ class SetBasedBuild:
         self.batch = batch
         self.projector = Projector(warehouse, generation, archive=False)
         self.links = links_table(generation.generation)
-        with warehouse.transaction():
-            for spec, table in ((BULK_LOADS, BULK_LOADS.name), (LINKS, self.links)):
-                for statement in self.dialect.create_table(spec, table):
-                    warehouse.execute(statement)
-        self.loaded_seq = self._saved_seq()
+        ensure_tables(warehouse, generation.generation)
+        self.loaded_seq = loaded_seq(warehouse, generation.generation)
         # DuckDB derives in SQL from columns; ClickHouse through the Python handlers (as the projector does).
         columnar = self.dialect.name == "duckdb"
         self._read_batch = read_columns if columnar else _read_events
@@ -128,15 +146,6 @@ class SetBasedBuild:
         if last_seq is not None and last_seq < head_seq:
             self._next = (last_seq, self._reader.submit(reader, self.log, after_seq=last_seq, limit=self.batch))
         return batch, last_seq
-
-    def _saved_seq(self) -> int:
-        rows = self.warehouse.query(
-            Sql(
-                f"SELECT loaded_seq FROM {self.dialect.read(BULK_LOADS.name)} WHERE generation = {{generation}}",
-                {"generation": self.generation.generation},
-            )
-        )
-        return rows[0][0] if rows else 0
 
     def _table(self, spec: TableSpec) -> str:
         return self.generation.table(spec)
@@ -209,7 +218,8 @@ class SetBasedBuild:
             self._persons(version)
             finished = with_changes(self.generation, checkpoint_seq=version)
             save_checkpoint(self.warehouse, finished)
-        drop_scratch(self.warehouse, self.generation.generation)
+            # With the checkpoint on DuckDB; after it on ClickHouse, where a repeated finish still needs the links.
+            drop_scratch(self.warehouse, self.generation.generation)
         self.generation = finished
 
     def _identities(self, version: int) -> None:

@@ -259,5 +259,13 @@ def replay_status(*, warehouse: Warehouse, log: EventLog) -> dict:
             "generation": building.generation,
             "project_id": building.project_id,
             "checkpoint_seq": building.checkpoint_seq,
+            # A set-based build loads the log before its checkpoint moves: how far it has loaded.
+            "loaded_seq": _loaded_seq(warehouse, building),
         },
     }
+
+
+def _loaded_seq(warehouse: Warehouse, building: Generation) -> int:
+    if not bulk.applies_to(building):
+        return building.checkpoint_seq
+    return bulk.loaded_seq(warehouse, building.generation)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from analyticaflow.projections.generations import served_generation
-from analyticaflow.projections.replay import ReplayJob
+from analyticaflow.projections.replay import ReplayJob, replay_status
 from analyticaflow.projections.services import projections_catch_up
 from tests.projections.conftest import normalize, snapshot, table_rows
 from tests.projections.streams import ListLog, alias, at, generated_stream, identify, message, page, track
@@ -125,6 +125,8 @@ def test_events_arriving_during_the_set_based_load_are_caught_up(warehouse, tmp_
     job = ReplayJob(warehouse=warehouse, log=log, request_id="late", chunk_size=40, bulk_batch=80)
     job.step()
     assert job.progress.checkpoint_seq == 80 and job.building.checkpoint_seq == 0
+    building = replay_status(warehouse=warehouse, log=log)["building"]
+    assert (building["checkpoint_seq"], building["loaded_seq"]) == (0, 80)
     log.append(records[200:250])  # during the load: the build loads them too
     projections_catch_up(warehouse=warehouse, log=log)
     for loaded in (160, 240, 250):

@@ -35,7 +35,8 @@ def format_status(status: dict) -> str:
     if building:
         scope = f"project {building['project_id']}" if building["project_id"] else "all projects"
         lines.append(
-            f"replay under way: generation {building['generation']} ({scope}) at seq {building['checkpoint_seq']}"
+            f"replay under way: generation {building['generation']} ({scope}) at seq "
+            f"{max(building['checkpoint_seq'], building.get('loaded_seq') or 0)}"
         )
     return "\n".join(lines)
 
