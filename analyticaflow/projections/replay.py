@@ -3,8 +3,10 @@
 1. **begin**: create generation N+1 (status ``building``) beside the served one — or resume the building one
    a stopped replay left (same project and code versions). A one-project replay copies every other project's
    rows from the served generation and rebuilds only that project from the log.
-2. **build**: apply the log from seq 0 to the new generation, chunk by chunk, with its own checkpoint. The
-   served tables keep answering queries and the live projector keeps them current meanwhile.
+2. **build**: apply the log from seq 0 to the new generation, with its own checkpoint. A whole-log replay
+   builds set-based (projections/bulk.py: every event loaded in batches, then each per-person table in one
+   pass) up to the head it finds, then goes on chunk by chunk; a one-project replay goes chunk by chunk from
+   the start. The served tables keep answering queries and the live projector keeps them current meanwhile.
 3. **swap**: once the new generation has caught up with the served one at the log's head, the served-name
    views move to it (DuckDB: one transaction with the status rows; ClickHouse: ``CREATE OR REPLACE VIEW``
    per table, then the status rows — a stop between them is repaired by the next start) and the old
